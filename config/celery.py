@@ -1,0 +1,14 @@
+"""The Celery app. Tasks live in each app's tasks.py; the beat schedule lives here, in code."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("rollout")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# One place for periodic work; later features add their entries here.
+app.conf.beat_schedule = {}

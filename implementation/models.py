@@ -1,0 +1,111 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from implementation.choices import ChecklistItemKind, PhaseKind, PhaseStatus
+
+
+class Phase(models.Model):
+    """One of a project's six phases, with its plan, its actual dates and its owner."""
+
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        related_name="phases",
+    )
+    kind = models.CharField(_("phase"), max_length=20, choices=PhaseKind.choices)
+    position = models.PositiveSmallIntegerField(_("position"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=PhaseStatus.choices, default=PhaseStatus.NOT_STARTED
+    )
+    planned_start = models.DateField(_("planned start"))
+    planned_end = models.DateField(_("planned end"))
+    actual_start = models.DateField(_("actual start"), null=True, blank=True)
+    actual_end = models.DateField(_("actual end"), null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("phase")
+        verbose_name_plural = _("phases")
+        ordering = ["project", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "kind"], name="phase_one_per_kind"),
+            models.CheckConstraint(
+                condition=Q(planned_end__gte=F("planned_start")),
+                name="phase_planned_end_not_before_start",
+                violation_error_message=_("The planned end cannot be before the planned start."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} · {self.get_kind_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != PhaseStatus.COMPLETED
+
+
+class ChecklistItem(models.Model):
+    """A gate criterion or deliverable of a phase; mandatory ones gate the phase's completion."""
+
+    phase = models.ForeignKey(
+        Phase, verbose_name=_("phase"), on_delete=models.CASCADE, related_name="checklist_items"
+    )
+    kind = models.CharField(
+        _("kind"),
+        max_length=20,
+        choices=ChecklistItemKind.choices,
+        default=ChecklistItemKind.CRITERION,
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    is_mandatory = models.BooleanField(_("mandatory"), default=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
+        ordering = ["phase", "position", "pk"]
+        indexes = [
+            # Overdue mandatory items are counted for every project on every portfolio view.
+            models.Index(
+                fields=["due_date"],
+                condition=Q(is_mandatory=True, done_at__isnull=True),
+                name="checklist_open_mandatory_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None

@@ -1,0 +1,114 @@
+"""API doors onto the same selectors and services as the pages."""
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+
+from projects import selectors, services
+from projects.api.serializers import (
+    MembershipCreateSerializer,
+    MembershipSerializer,
+    MembershipUpdateSerializer,
+    ProjectCreateSerializer,
+    ProjectSerializer,
+    ProjectUpdateSerializer,
+)
+from projects.filters import MembershipFilter, ProjectFilter
+from projects.policy import declare
+
+MEMBER_POLICY = "project members see; writes need the capability"
+
+
+@declare(MEMBER_POLICY)
+class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Projects you belong to. Creating one makes you its project manager."""
+
+    serializer_class = ProjectSerializer
+    filterset_class = ProjectFilter
+    lookup_field = "code"
+    lookup_value_regex = "[A-Za-z0-9-]+"
+    ordering_fields = ["name", "code", "start_date", "target_go_live"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.project_list(user=self.request.user)
+
+    def get_object(self):
+        return selectors.project_get(user=self.request.user, code=self.kwargs["code"])
+
+    def _respond(self, project, status_code=status.HTTP_200_OK) -> Response:
+        project = selectors.project_get(user=self.request.user, code=project.code)
+        data = ProjectSerializer(project, context=self.get_serializer_context()).data
+        return Response(data, status=status_code)
+
+    @extend_schema(request=ProjectCreateSerializer, responses={201: ProjectSerializer})
+    def create(self, request):
+        serializer = ProjectCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        project = services.project_create(actor=request.user, **serializer.validated_data)
+        return self._respond(project, status.HTTP_201_CREATED)
+
+    @extend_schema(request=ProjectUpdateSerializer, responses={200: ProjectSerializer})
+    def partial_update(self, request, code=None):
+        project = self.get_object()
+        serializer = ProjectUpdateSerializer(project, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        project = services.project_update(
+            actor=request.user, project=project, **serializer.validated_data
+        )
+        return self._respond(project)
+
+
+@declare(MEMBER_POLICY)
+class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Project team members. Filter by project code; project managers add, change, remove."""
+
+    serializer_class = MembershipSerializer
+    filterset_class = MembershipFilter
+    ordering_fields = ["role", "department", "created_at"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.memberships_visible_to(self.request.user).order_by("project", "role", "pk")
+
+    def get_object(self):
+        return selectors.membership_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    @extend_schema(request=MembershipCreateSerializer, responses={201: MembershipSerializer})
+    def create(self, request):
+        serializer = MembershipCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            project = selectors.project_get(user=request.user, code=data["project"])
+        except Http404 as error:
+            # Same answer whether the project is missing or hidden: existence must not leak.
+            raise serializers.ValidationError({"project": [_("No such project.")]}) from error
+        membership = services.membership_add(
+            actor=request.user,
+            project=project,
+            user=data["user"],
+            role=data["role"],
+            department=data["department"],
+        )
+        return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=MembershipUpdateSerializer, responses={200: MembershipSerializer})
+    def partial_update(self, request, pk=None):
+        membership = self.get_object()
+        serializer = MembershipUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = services.membership_change(
+            actor=request.user,
+            membership=membership,
+            role=serializer.validated_data.get("role", membership.role),
+            department=serializer.validated_data.get("department", membership.department),
+        )
+        return Response(MembershipSerializer(membership).data)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, pk=None):
+        services.membership_remove(actor=request.user, membership=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

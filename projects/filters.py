@@ -1,0 +1,37 @@
+"""One FilterSet per list, shared by pages and the API."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from projects.choices import Department, ProjectStatus, Role, SystemKind
+from projects.models import Membership, Project
+
+
+class ProjectFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_search", label=_("Search"))
+    status = django_filters.ChoiceFilter(choices=ProjectStatus.choices, label=_("Status"))
+    system_kind = django_filters.ChoiceFilter(choices=SystemKind.choices, label=_("System"))
+
+    class Meta:
+        model = Project
+        fields = ["q", "status", "system_kind"]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(code__icontains=value)
+            | Q(client_organisation__icontains=value)
+            | Q(target_product__icontains=value)
+        )
+
+
+class MembershipFilter(django_filters.FilterSet):
+    project = django_filters.CharFilter(field_name="project__code", label=_("Project code"))
+    role = django_filters.ChoiceFilter(choices=Role.choices, label=_("Role"))
+    department = django_filters.ChoiceFilter(choices=Department.choices, label=_("Department"))
+    user = django_filters.CharFilter(field_name="user__username", label=_("Username"))
+
+    class Meta:
+        model = Membership
+        fields = ["project", "role", "department", "user"]

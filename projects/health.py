@@ -1,0 +1,238 @@
+"""Project health: green, amber or red, computed from the data, never typed in.
+
+All the rules live here. Each rule reads a project's facts and returns findings, each with a
+level and a sentence that says why. A project's health is its worst finding. Facts are
+loaded for a whole page of projects in a fixed number of queries, so the portfolio stays
+fast however many projects it lists. Later features add facts and rules in this module.
+"""
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from django.db.models import Count, Min, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from implementation.choices import PhaseKind, PhaseStatus
+from implementation.models import ChecklistItem, Phase
+from projects.choices import BUSINESS_DEPARTMENTS, Department, ProjectStatus, Role
+from projects.models import Membership, Project
+
+OVERDUE_RED_DAYS = 7  # a mandatory item overdue by more than this turns the project red
+GO_LIVE_WARNING_DAYS = 30  # testing still open this close to go-live is a warning
+
+
+class Level(IntEnum):
+    GREEN = 0
+    AMBER = 1
+    RED = 2
+
+    @property
+    def label(self) -> str:
+        return str(_LEVEL_LABELS[self])
+
+    @property
+    def css(self) -> str:
+        return self.name.lower()
+
+
+_LEVEL_LABELS = {
+    Level.GREEN: gettext_lazy("Green"),
+    Level.AMBER: gettext_lazy("Amber"),
+    Level.RED: gettext_lazy("Red"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: Level
+    message: str
+
+
+@dataclass
+class Health:
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def level(self) -> Level:
+        return max((finding.level for finding in self.findings), default=Level.GREEN)
+
+
+@dataclass
+class ProjectFacts:
+    """What the rules may look at for one project."""
+
+    project: Project
+    today: datetime.date
+    phases: list[Phase] = field(default_factory=list)
+    overdue_mandatory_items: int = 0
+    oldest_mandatory_due: datetime.date | None = None
+    team: list[tuple[str, str]] = field(default_factory=list)  # (role, department)
+
+
+# --- Facts --------------------------------------------------------------------------------
+
+
+def load_facts(projects: Iterable[Project]) -> dict[int, ProjectFacts]:
+    """Facts for many projects in three queries, whatever their number."""
+    facts = {p.pk: ProjectFacts(project=p, today=p.local_today()) for p in projects}
+    if not facts:
+        return facts
+    for phase in Phase.objects.filter(project__in=facts).order_by("project", "position"):
+        facts[phase.project_id].phases.append(phase)
+    # "Today" differs per time zone by at most a day; the rules count days from each
+    # project's own today, so the query only needs the widest cut-off.
+    latest_today = max(f.today for f in facts.values())
+    overdue = (
+        ChecklistItem.objects.filter(
+            phase__project__in=facts,
+            is_mandatory=True,
+            done_at__isnull=True,
+            due_date__lt=latest_today,
+        )
+        .values("phase__project")
+        .annotate(oldest=Min("due_date"), count=Count("pk"))
+    )
+    for row in overdue:
+        fact = facts[row["phase__project"]]
+        if row["oldest"] < fact.today:
+            fact.overdue_mandatory_items = row["count"]
+            fact.oldest_mandatory_due = row["oldest"]
+    for project_id, role, department in Membership.objects.filter(project__in=facts).values_list(
+        "project", "role", "department"
+    ):
+        facts[project_id].team.append((role, department))
+    return facts
+
+
+# --- Team coverage ------------------------------------------------------------------------
+
+
+def team_coverage_gaps(team: Iterable[tuple[str, str]]) -> list[str]:
+    """Who is missing from a steering group that has IT, business, finance, HR and management."""
+    team = list(team)
+    departments = {department for _role, department in team}
+    roles = {role for role, _department in team}
+    gaps = []
+    if Department.IT not in departments:
+        gaps.append(_("Nobody from IT is on the team."))
+    if not departments & BUSINESS_DEPARTMENTS:
+        gaps.append(
+            _("No business department (sales, warehouse, purchasing, production) is on the team.")
+        )
+    if Department.ACCOUNTING_FINANCE not in departments:
+        gaps.append(_("Nobody from accounting / finance is on the team."))
+    if Department.HR not in departments:
+        gaps.append(_("Nobody from HR is on the team."))
+    if Department.MANAGEMENT not in departments:
+        gaps.append(_("Senior management is not on the team."))
+    if Role.EXECUTIVE not in roles:
+        gaps.append(_("No executive is named to decide and sign off."))
+    return gaps
+
+
+# --- Rules --------------------------------------------------------------------------------
+
+Rule = Callable[[ProjectFacts], Iterable[Finding]]
+RULES: list[Rule] = []
+
+
+def rule(function: Rule) -> Rule:
+    RULES.append(function)
+    return function
+
+
+@rule
+def go_live_passed_with_open_phases(facts: ProjectFacts) -> Iterable[Finding]:
+    if facts.today <= facts.project.target_go_live:
+        return
+    open_phases = [
+        p
+        for p in facts.phases
+        if p.kind != PhaseKind.HYPERCARE and p.status != PhaseStatus.COMPLETED
+    ]
+    if open_phases:
+        yield Finding(
+            Level.RED,
+            ngettext(
+                "The go-live date %(date)s has passed with %(count)d phase still open.",
+                "The go-live date %(date)s has passed with %(count)d phases still open.",
+                len(open_phases),
+            )
+            % {"date": facts.project.target_go_live.isoformat(), "count": len(open_phases)},
+        )
+
+
+@rule
+def mandatory_items_overdue(facts: ProjectFacts) -> Iterable[Finding]:
+    if not facts.overdue_mandatory_items:
+        return
+    days = (facts.today - facts.oldest_mandatory_due).days
+    level = Level.RED if days > OVERDUE_RED_DAYS else Level.AMBER
+    yield Finding(
+        level,
+        ngettext(
+            "%(count)d mandatory checklist item is overdue, the oldest by %(days)d days.",
+            "%(count)d mandatory checklist items are overdue, the oldest by %(days)d days.",
+            facts.overdue_mandatory_items,
+        )
+        % {"count": facts.overdue_mandatory_items, "days": days},
+    )
+
+
+@rule
+def testing_open_close_to_go_live(facts: ProjectFacts) -> Iterable[Finding]:
+    days_left = (facts.project.target_go_live - facts.today).days
+    if not 0 <= days_left <= GO_LIVE_WARNING_DAYS:
+        return
+    testing = next((p for p in facts.phases if p.kind == PhaseKind.TESTING), None)
+    if testing and testing.status != PhaseStatus.COMPLETED:
+        yield Finding(
+            Level.AMBER,
+            _("Go-live is in %(days)d days and testing is not completed.") % {"days": days_left},
+        )
+
+
+@rule
+def team_incomplete(facts: ProjectFacts) -> Iterable[Finding]:
+    for gap in team_coverage_gaps(facts.team):
+        yield Finding(Level.AMBER, gap)
+
+
+@rule
+def project_on_hold(facts: ProjectFacts) -> Iterable[Finding]:
+    if facts.project.status == ProjectStatus.ON_HOLD:
+        yield Finding(Level.AMBER, _("The project is on hold."))
+
+
+def evaluate(facts: ProjectFacts) -> Health:
+    if facts.project.status == ProjectStatus.CLOSED:
+        return Health()
+    return Health([finding for check in RULES for finding in check(facts)])
+
+
+def health_for(projects: Iterable[Project]) -> dict[int, Health]:
+    return {pk: evaluate(facts) for pk, facts in load_facts(projects).items()}
+
+
+# --- Where a project stands ---------------------------------------------------------------
+
+
+def current_phase(phases: list[Phase]) -> Phase | None:
+    """The furthest phase in progress, else the first not completed; None when all are done."""
+    in_progress = [p for p in phases if p.status == PhaseStatus.IN_PROGRESS]
+    if in_progress:
+        return in_progress[-1]
+    return next((p for p in phases if p.status != PhaseStatus.COMPLETED), None)
+
+
+def phase_progress(phases: Iterable[Phase]) -> dict[int, tuple[int, int]]:
+    """(done, total) checklist items per phase, in one query."""
+    rows = (
+        ChecklistItem.objects.filter(phase__in=list(phases))
+        .values("phase")
+        .annotate(total=Count("pk"), done=Count("pk", filter=Q(done_at__isnull=False)))
+    )
+    return {row["phase"]: (row["done"], row["total"]) for row in rows}

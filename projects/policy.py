@@ -1,0 +1,179 @@
+"""The one policy module: who may see and do what in a project.
+
+Membership (user, project, role) drives everything. Visibility: a user sees only the
+projects they belong to (superusers see all); everything else answers 404, so a project's
+existence does not leak. Capability: each role holds a fixed set of capabilities, listed in
+ROLE_CAPABILITIES below. Pages, the API, services, tasks and admin all ask this module.
+
+Every view declares its policy (see `declare`, `project_view`); a test walks the URL
+configuration and fails for any view without one.
+"""
+
+from collections.abc import Callable
+from enum import StrEnum
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+
+from projects.choices import Role
+
+
+class Capability(StrEnum):
+    VIEW_PROJECT = "view_project"
+    EDIT_PROJECT = "edit_project"
+    MANAGE_TEAM = "manage_team"
+    EDIT_PLAN = "edit_plan"  # phases and checklists
+    EDIT_CONFIGURATION_LOG = "edit_configuration_log"
+    MANAGE_DEFECTS = "manage_defects"  # triage, assign, fix
+    RUN_TESTS = "run_tests"
+    LOG_DEFECTS = "log_defects"
+    COMMENT = "comment"
+    SIGN = "sign"
+
+
+_ALL = frozenset(Capability)
+_BUILDERS = frozenset(
+    {
+        Capability.VIEW_PROJECT,
+        Capability.EDIT_PLAN,
+        Capability.EDIT_CONFIGURATION_LOG,
+        Capability.MANAGE_DEFECTS,
+        Capability.LOG_DEFECTS,
+        Capability.COMMENT,
+    }
+)
+_TESTERS = frozenset(
+    {Capability.VIEW_PROJECT, Capability.RUN_TESTS, Capability.LOG_DEFECTS, Capability.COMMENT}
+)
+
+ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
+    # The project manager manages everything in the project.
+    Role.PROJECT_MANAGER: _ALL,
+    # Consultants and IT build: plans, checklists, the configuration log and defects.
+    Role.CONSULTANT: _BUILDERS,
+    Role.IT: _BUILDERS,
+    # Business users test, log defects and comment.
+    Role.KEY_USER: _TESTERS,
+    Role.PILOT_USER: _TESTERS,
+    # Executives read everything and sign.
+    Role.EXECUTIVE: frozenset({Capability.VIEW_PROJECT, Capability.SIGN}),
+    Role.VIEWER: frozenset({Capability.VIEW_PROJECT}),
+}
+
+CAPABILITY_LABELS = {
+    Capability.VIEW_PROJECT: _("see the project"),
+    Capability.EDIT_PROJECT: _("edit the project"),
+    Capability.MANAGE_TEAM: _("manage the team"),
+    Capability.EDIT_PLAN: _("edit phases and checklists"),
+    Capability.EDIT_CONFIGURATION_LOG: _("write to the configuration log"),
+    Capability.MANAGE_DEFECTS: _("triage and fix defects"),
+    Capability.RUN_TESTS: _("run UAT scenarios"),
+    Capability.LOG_DEFECTS: _("log defects"),
+    Capability.COMMENT: _("comment"),
+    Capability.SIGN: _("sign off"),
+}
+
+_ROLE_CACHE = "_policy_roles"
+
+
+def remember_role(project, user, role: str | None) -> None:
+    """Let a selector that already fetched the user's role spare the policy a query."""
+    project.__dict__.setdefault(_ROLE_CACHE, {})[user.pk] = role
+
+
+def role_in(user, project) -> Role | None:
+    """The user's role on the project, or None for an outsider."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    cache = project.__dict__.setdefault(_ROLE_CACHE, {})
+    if user.pk not in cache:
+        cache[user.pk] = (
+            project.memberships.filter(user=user).values_list("role", flat=True).first()
+        )
+    role = cache[user.pk]
+    return Role(role) if role else None
+
+
+def capabilities(user, project) -> frozenset[Capability]:
+    if getattr(user, "is_authenticated", False) and user.is_active and user.is_superuser:
+        return _ALL
+    role = role_in(user, project)
+    return ROLE_CAPABILITIES[role] if role else frozenset()
+
+
+def can(user, project, capability: Capability) -> bool:
+    return capability in capabilities(user, project)
+
+
+def can_see(user, project) -> bool:
+    return can(user, project, Capability.VIEW_PROJECT)
+
+
+def ensure(user, project, capability: Capability) -> None:
+    """Raise PermissionDenied (403) when a member lacks the capability.
+
+    Callers fetch the project through a selector first, so outsiders never get this far:
+    they have had their 404 already.
+    """
+    if not can(user, project, capability):
+        raise PermissionDenied(
+            _("Your role on this project does not allow you to %(action)s.")
+            % {"action": CAPABILITY_LABELS[capability]}
+        )
+
+
+def can_create_project(user) -> bool:
+    """Project creation is for superusers and people granted projects.add_project."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.has_perm("projects.add_project")
+    )
+
+
+def ensure_can_create_project(user) -> None:
+    if not can_create_project(user):
+        raise PermissionDenied(_("You are not allowed to create projects."))
+
+
+# --- Declared policies for views ----------------------------------------------------------
+
+PUBLIC = "public"
+AUTHENTICATED = "authenticated"
+POLICY_ATTRIBUTE = "rollout_policy"
+
+
+def declare(policy: str) -> Callable:
+    """Mark a view (function or class) with the policy it enforces."""
+
+    def mark(view):
+        setattr(view, POLICY_ATTRIBUTE, policy)
+        return view
+
+    return mark
+
+
+def project_view(capability: Capability) -> Callable:
+    """Decorate a page that acts on one project, given in the URL as `code`.
+
+    Loads the project through the visibility selector (outsider: 404), checks the
+    capability (member without it: 403) and passes the project to the view.
+    """
+
+    def decorator(view: Callable) -> Callable:
+        @login_required
+        @wraps(view)
+        def wrapper(request, code: str, *args: Any, **kwargs: Any):
+            from projects.selectors import project_get
+
+            project = project_get(user=request.user, code=code)
+            ensure(request.user, project, capability)
+            return view(request, project, *args, **kwargs)
+
+        setattr(wrapper, POLICY_ATTRIBUTE, f"project:{capability}")
+        return wrapper
+
+    return decorator
