@@ -8,7 +8,7 @@ from projects.models import Membership, Project
 
 
 def _with_viewer_role(queryset: QuerySet[Project], user) -> QuerySet[Project]:
-    role = Membership.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1]
+    role = Membership.objects.filter(project=OuterRef("pk"), user_id=user.pk).values("role")[:1]
     return queryset.annotate(viewer_role=Subquery(role))
 
 

@@ -99,6 +99,8 @@ def membership_add(
     policy.ensure(actor, project, Capability.MANAGE_TEAM)
     if not user.is_active:
         raise ApplicationError(_("%(user)s has no active account.") % {"user": user})
+    if Membership.objects.filter(project=project, user=user).exists():
+        raise ApplicationError(_("%(user)s is already on the project team.") % {"user": user})
     membership = Membership(project=project, user=user, role=role, department=department)
     membership.full_clean()
     try:

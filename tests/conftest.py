@@ -1,0 +1,99 @@
+"""Shared fixtures: a project with a member for every role, and an outsider."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from projects.choices import Department, Role
+from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def project(db):
+    return ProjectFactory(code="HNR-ERP", name="Hanoi Retail ERP")
+
+
+def _member(project, role, department=Department.OTHER):
+    return MembershipFactory(project=project, role=role, department=department).user
+
+
+@pytest.fixture
+def pm(project):
+    return _member(project, Role.PROJECT_MANAGER, Department.MANAGEMENT)
+
+
+@pytest.fixture
+def consultant(project):
+    return _member(project, Role.CONSULTANT)
+
+
+@pytest.fixture
+def it_member(project):
+    return _member(project, Role.IT, Department.IT)
+
+
+@pytest.fixture
+def key_user(project):
+    return _member(project, Role.KEY_USER, Department.ACCOUNTING_FINANCE)
+
+
+@pytest.fixture
+def pilot_user(project):
+    return _member(project, Role.PILOT_USER, Department.SALES)
+
+
+@pytest.fixture
+def executive(project):
+    return _member(project, Role.EXECUTIVE, Department.MANAGEMENT)
+
+
+@pytest.fixture
+def viewer(project):
+    return _member(project, Role.VIEWER)
+
+
+@pytest.fixture
+def outsider(db):
+    """A signed-up user who is on another project, not on `project`."""
+    user = UserFactory()
+    MembershipFactory(user=user, role=Role.PROJECT_MANAGER)
+    return user
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def members(pm, consultant, it_member, key_user, pilot_user, executive, viewer):
+    """Every role on `project`, keyed by role."""
+    return {
+        Role.PROJECT_MANAGER: pm,
+        Role.CONSULTANT: consultant,
+        Role.IT: it_member,
+        Role.KEY_USER: key_user,
+        Role.PILOT_USER: pilot_user,
+        Role.EXECUTIVE: executive,
+        Role.VIEWER: viewer,
+    }
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def api_as(api_client):
+    """api_as(user) -> an APIClient authenticated as that user."""
+
+    def login(user):
+        api_client.force_authenticate(user=user)
+        return api_client
+
+    return login

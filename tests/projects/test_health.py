@@ -1,0 +1,153 @@
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from implementation.choices import PhaseKind, PhaseStatus
+from projects import health
+from projects.choices import Department, ProjectStatus, Role
+from projects.health import Level
+from tests.factories import (
+    ChecklistItemFactory,
+    MembershipFactory,
+    PhaseFactory,
+    ProjectFactory,
+)
+
+FULL_TEAM = [
+    (Role.PROJECT_MANAGER, Department.IT),
+    (Role.KEY_USER, Department.SALES),
+    (Role.PILOT_USER, Department.ACCOUNTING_FINANCE),
+    (Role.VIEWER, Department.HR),
+    (Role.EXECUTIVE, Department.MANAGEMENT),
+]
+
+
+def today():
+    return timezone.localdate()
+
+
+def staffed_project(**fields):
+    fields.setdefault("start_date", today() - datetime.timedelta(days=100))
+    fields.setdefault("target_go_live", today() + datetime.timedelta(days=200))
+    project = ProjectFactory(**fields)
+    for role, department in FULL_TEAM:
+        MembershipFactory(project=project, role=role, department=department)
+    return project
+
+
+def health_of(project):
+    return health.health_for([project])[project.pk]
+
+
+@pytest.mark.django_db
+def test_healthy_project_is_green_with_no_findings():
+    project = staffed_project()
+    assert health_of(project).findings == []
+    assert health_of(project).level == Level.GREEN
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("days_late", "level"), [(1, Level.AMBER), (7, Level.AMBER), (8, Level.RED)]
+)
+def test_overdue_mandatory_item_turns_amber_then_red_after_seven_days(days_late, level):
+    project = staffed_project()
+    phase = PhaseFactory(project=project)
+    ChecklistItemFactory(phase=phase, due_date=today() - datetime.timedelta(days=days_late))
+    ChecklistItemFactory(
+        phase=phase, due_date=today() - datetime.timedelta(days=30), is_mandatory=False
+    )
+    ChecklistItemFactory(
+        phase=phase, due_date=today() - datetime.timedelta(days=30), done_at=timezone.now()
+    )
+
+    result = health_of(project)
+
+    assert result.level == level
+    assert [f.message for f in result.findings] == [
+        f"1 mandatory checklist item is overdue, the oldest by {days_late} days."
+    ]
+
+
+@pytest.mark.django_db
+def test_go_live_passed_with_open_phases_is_red():
+    project = staffed_project(
+        start_date=today() - datetime.timedelta(days=300),
+        target_go_live=today() - datetime.timedelta(days=1),
+    )
+    PhaseFactory(project=project, kind=PhaseKind.TESTING, position=4)
+    PhaseFactory(project=project, kind=PhaseKind.HYPERCARE, position=6)
+
+    result = health_of(project)
+
+    assert result.level == Level.RED
+    assert "has passed with 1 phase still open" in result.findings[0].message
+
+
+@pytest.mark.django_db
+def test_testing_open_close_to_go_live_is_amber():
+    project = staffed_project(target_go_live=today() + datetime.timedelta(days=20))
+    PhaseFactory(
+        project=project, kind=PhaseKind.TESTING, position=4, status=PhaseStatus.IN_PROGRESS
+    )
+
+    result = health_of(project)
+
+    assert result.level == Level.AMBER
+    assert result.findings[0].message == "Go-live is in 20 days and testing is not completed."
+
+
+@pytest.mark.django_db
+def test_missing_departments_and_executive_are_amber_and_named():
+    project = ProjectFactory()
+    MembershipFactory(project=project, role=Role.PROJECT_MANAGER, department=Department.IT)
+
+    messages = [f.message for f in health_of(project).findings]
+
+    assert health_of(project).level == Level.AMBER
+    assert messages == [
+        "No business department (sales, warehouse, purchasing, production) is on the team.",
+        "Nobody from accounting / finance is on the team.",
+        "Nobody from HR is on the team.",
+        "Senior management is not on the team.",
+        "No executive is named to decide and sign off.",
+    ]
+
+
+@pytest.mark.django_db
+def test_on_hold_is_amber_and_closed_is_green():
+    on_hold = staffed_project(status=ProjectStatus.ON_HOLD)
+    closed = ProjectFactory(status=ProjectStatus.CLOSED)
+    assert health_of(on_hold).level == Level.AMBER
+    assert health_of(closed).level == Level.GREEN
+
+
+@pytest.mark.django_db
+def test_health_of_many_projects_takes_a_fixed_number_of_queries():
+    def queries_for(count):
+        projects = []
+        for _ in range(count):
+            project = staffed_project()
+            phase = PhaseFactory(project=project)
+            ChecklistItemFactory(phase=phase, due_date=today() - datetime.timedelta(days=9))
+            projects.append(project)
+        with CaptureQueriesContext(connection) as context:
+            health.health_for(projects)
+        return len(context)
+
+    assert queries_for(2) == queries_for(20) == 3
+
+
+def test_current_phase_prefers_the_furthest_phase_in_progress():
+    phases = [
+        PhaseFactory.build(kind=PhaseKind.DISCOVERY, status=PhaseStatus.COMPLETED),
+        PhaseFactory.build(kind=PhaseKind.DESIGN, status=PhaseStatus.IN_PROGRESS),
+        PhaseFactory.build(kind=PhaseKind.DEVELOPMENT, status=PhaseStatus.IN_PROGRESS),
+        PhaseFactory.build(kind=PhaseKind.TESTING),
+    ]
+    assert health.current_phase(phases).kind == PhaseKind.DEVELOPMENT
+    assert health.current_phase(phases[:1] + phases[3:]).kind == PhaseKind.TESTING
+    assert health.current_phase(phases[:1]) is None

@@ -1,0 +1,61 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from implementation.models import ChecklistItem, Phase
+from projects import health
+from projects.choices import Role
+from projects.demo import DEMO_CODE, DEMO_USERS
+from projects.models import Membership, Project, User
+
+
+@pytest.mark.django_db
+def test_seed_demo_builds_the_hanoi_retail_project_with_every_role(capsys):
+    call_command("seed_demo")
+
+    project = Project.objects.get(code=DEMO_CODE)
+    assert project.client_organisation.startswith("Hanoi Retail")
+    roles = set(Membership.objects.filter(project=project).values_list("role", flat=True))
+    assert roles == set(Role)
+    assert Phase.objects.filter(project=project).count() == 6
+    output = capsys.readouterr().out
+    assert "password for all: rollout-demo" in output
+    for spec in DEMO_USERS:
+        assert spec.username in output
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent():
+    call_command("seed_demo")
+    counts = (User.objects.count(), Membership.objects.count(), ChecklistItem.objects.count())
+    done = ChecklistItem.objects.filter(done_at__isnull=False).count()
+
+    call_command("seed_demo")
+
+    assert (User.objects.count(), Membership.objects.count(), ChecklistItem.objects.count()) == (
+        counts
+    )
+    assert ChecklistItem.objects.filter(done_at__isnull=False).count() == done
+
+
+@pytest.mark.django_db
+def test_demo_users_sign_in_with_the_demo_password(client):
+    call_command("seed_demo")
+    assert client.login(username="sales", password="rollout-demo")
+    assert client.get(f"/projects/{DEMO_CODE}/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_demo_project_shows_a_slipped_design_item_as_amber():
+    call_command("seed_demo")
+    project = Project.objects.get(code=DEMO_CODE)
+    result = health.health_for([project])[project.pk]
+    assert result.level == health.Level.AMBER
+    assert "overdue" in result.findings[0].message
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_under_production_settings(settings):
+    settings.IS_PRODUCTION = True
+    with pytest.raises(CommandError, match="refuses"):
+        call_command("seed_demo")
+    assert Project.objects.count() == 0
