@@ -32,6 +32,13 @@ class ProjectSerializer(serializers.ModelSerializer):
         return getattr(project, "viewer_role", None)
 
 
+class UpperCaseCodeField(serializers.CharField):
+    """Project codes are stored in capitals; accept them in any case, like the page does."""
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(data).upper()
+
+
 class ProjectCreateSerializer(serializers.ModelSerializer):
     actor_department = serializers.ChoiceField(
         choices=Department.choices,
@@ -51,8 +58,11 @@ class ProjectCreateSerializer(serializers.ModelSerializer):
         ]
         extra_kwargs = {"target_go_live": {"required": False}}
 
-    def validate_code(self, value: str) -> str:
-        return value.strip().upper()
+    def build_standard_field(self, field_name, model_field):
+        field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        if field_name == "code":
+            field_class = UpperCaseCodeField
+        return field_class, field_kwargs
 
 
 class ProjectUpdateSerializer(serializers.ModelSerializer):

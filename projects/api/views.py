@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from projects import selectors, services
+from projects import policy, selectors, services
 from projects.api.serializers import (
     MembershipCreateSerializer,
     MembershipSerializer,
@@ -16,7 +16,7 @@ from projects.api.serializers import (
     ProjectUpdateSerializer,
 )
 from projects.filters import MembershipFilter, ProjectFilter
-from projects.policy import declare
+from projects.policy import Capability, declare
 
 MEMBER_POLICY = "project members see; writes need the capability"
 
@@ -53,6 +53,8 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(request=ProjectUpdateSerializer, responses={200: ProjectSerializer})
     def partial_update(self, request, code=None):
         project = self.get_object()
+        # A member who may not edit learns that before anything about their input.
+        policy.ensure(request.user, project, Capability.EDIT_PROJECT)
         serializer = ProjectUpdateSerializer(project, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         project = services.project_update(
@@ -76,16 +78,25 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def get_object(self):
         return selectors.membership_get(user=self.request.user, pk=self.kwargs["pk"])
 
-    @extend_schema(request=MembershipCreateSerializer, responses={201: MembershipSerializer})
-    def create(self, request):
-        serializer = MembershipCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+    def _project_to_manage(self, data):
+        """The project named in the body, checked before the rest of the input is read."""
+        code = data.get("project") if hasattr(data, "get") else None
+        if not isinstance(code, str) or not code:
+            raise serializers.ValidationError({"project": [_("This field is required.")]})
         try:
-            project = selectors.project_get(user=request.user, code=data["project"])
+            project = selectors.project_get(user=self.request.user, code=code)
         except Http404 as error:
             # Same answer whether the project is missing or hidden: existence must not leak.
             raise serializers.ValidationError({"project": [_("No such project.")]}) from error
+        policy.ensure(self.request.user, project, Capability.MANAGE_TEAM)
+        return project
+
+    @extend_schema(request=MembershipCreateSerializer, responses={201: MembershipSerializer})
+    def create(self, request):
+        project = self._project_to_manage(request.data)
+        serializer = MembershipCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
         membership = services.membership_add(
             actor=request.user,
             project=project,
@@ -98,6 +109,7 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(request=MembershipUpdateSerializer, responses={200: MembershipSerializer})
     def partial_update(self, request, pk=None):
         membership = self.get_object()
+        policy.ensure(request.user, membership.project, Capability.MANAGE_TEAM)
         serializer = MembershipUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         membership = services.membership_change(

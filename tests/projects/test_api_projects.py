@@ -52,19 +52,17 @@ def creator(db):
 # --- Authentication -----------------------------------------------------------------------
 
 
-def test_anonymous_gets_403_on_project_list_because_session_auth_comes_first(api_client):
-    # SessionAuthentication is listed first and sends no WWW-Authenticate header, so DRF
-    # answers 403 rather than 401.
+def test_anonymous_gets_401_with_a_token_challenge_on_project_list(api_client):
     response = api_client.get(PROJECTS_URL)
 
-    assert response.status_code == 403
-    assert "WWW-Authenticate" not in response.headers
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Token"
 
 
-def test_anonymous_gets_403_on_membership_list(api_client):
+def test_anonymous_gets_401_on_membership_list(api_client):
     response = api_client.get(MEMBERSHIPS_URL)
 
-    assert response.status_code == 403
+    assert response.status_code == 401
 
 
 def test_token_obtained_with_password_authenticates_api_requests(api_client, pm):
@@ -95,7 +93,7 @@ def test_unknown_token_is_refused(api_client, pm):
 
     response = api_client.get(PROJECTS_URL)
 
-    assert response.status_code == 403
+    assert response.status_code == 401
 
 
 # --- Projects: list, filters, ordering, retrieve --------------------------------------------
@@ -748,12 +746,18 @@ def test_adding_an_unknown_username_gives_400_on_user(api_as, project, pm):
 def test_adding_with_missing_and_bad_fields_gives_400_per_field(api_as, project, pm):
     before = Membership.objects.count()
 
-    response = api_as(pm).post(
+    # The project is read first: it decides whether the caller may add anyone at all.
+    bad_project = api_as(pm).post(
         MEMBERSHIPS_URL, {"project": ["HNR-ERP"], "role": "boss", "department": 7}, format="json"
     )
+    bad_rest = api_as(pm).post(
+        MEMBERSHIPS_URL, {"project": "HNR-ERP", "role": "boss", "department": 7}, format="json"
+    )
 
-    assert response.status_code == 400
-    assert set(response.json()) == {"project", "user", "role", "department"}
+    assert bad_project.status_code == 400
+    assert set(bad_project.json()) == {"project"}
+    assert bad_rest.status_code == 400
+    assert set(bad_rest.json()) == {"user", "role", "department"}
     assert Membership.objects.count() == before
 
 
@@ -986,3 +990,15 @@ def test_api_docs_page_loads_assets_from_static_not_external_hosts(api_client, d
     assert [a for a in assets if re.match(r"(https?:)?//", a)] == []
     assert any(a.startswith("/static/drf_spectacular_sidecar/") for a in assets)
     assert "/api/schema/" in html
+
+
+def test_member_without_rights_gets_403_even_for_bad_input(api_as, project, pilot_user):
+    patched = api_as(pilot_user).patch(
+        f"{PROJECTS_URL}HNR-ERP/", {"time_zone": "Mars/Base"}, format="json"
+    )
+    added = api_as(pilot_user).post(
+        MEMBERSHIPS_URL, {"project": "HNR-ERP", "user": "nobody-at-all"}, format="json"
+    )
+
+    assert patched.status_code == 403
+    assert added.status_code == 403

@@ -61,7 +61,9 @@ ALL_CAPABILITIES = [
 ]
 
 ROLE_CAPABILITY_PAIRS = [
-    pytest.param(role, capability, capability in EXPECTED_CAPABILITIES[role], id=f"{role}-{capability}")
+    pytest.param(
+        role, capability, capability in EXPECTED_CAPABILITIES[role], id=f"{role}-{capability}"
+    )
     for role in Role
     for capability in Capability
 ]
