@@ -10,8 +10,12 @@ from projects.models import Membership, Project
 
 class ProjectFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label=_("Search"))
-    status = django_filters.ChoiceFilter(choices=ProjectStatus.choices, label=_("Status"))
-    system_kind = django_filters.ChoiceFilter(choices=SystemKind.choices, label=_("System"))
+    status = django_filters.ChoiceFilter(
+        choices=ProjectStatus.choices, label=_("Status"), empty_label=_("All statuses")
+    )
+    system_kind = django_filters.ChoiceFilter(
+        choices=SystemKind.choices, label=_("System"), empty_label=_("All systems")
+    )
 
     class Meta:
         model = Project

@@ -1,10 +1,19 @@
 """Reads scoped to the asking user. Every project read starts from Project.objects.visible_to."""
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.http import Http404
 
 from projects import policy
+from projects.choices import Role
 from projects.models import Membership, Project
+
+
+# Teams list project managers first, then the roles in the order Role declares them.
+ROLE_RANK = Case(
+    *(When(role=role, then=Value(rank)) for rank, role in enumerate(Role)),
+    default=Value(len(Role)),
+    output_field=IntegerField(),
+)
 
 
 def _with_viewer_role(queryset: QuerySet[Project], user) -> QuerySet[Project]:
@@ -38,7 +47,8 @@ def membership_list(*, user, project: Project) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(project=project)
         .select_related("user")
-        .order_by("role", "user__last_name", "user__first_name", "user__username")
+        .annotate(role_rank=ROLE_RANK)
+        .order_by("role_rank", "user__last_name", "user__first_name", "user__username")
     )
 
 
