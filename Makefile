@@ -53,8 +53,10 @@ beat: $(VENV)/.installed-run
 	$(BIN)/celery -A config beat --loglevel=info --schedule var/celerybeat-schedule
 
 ## Speed figures for the README, on a generated portfolio (not part of `make test`).
+BENCH_DATABASE_URL ?= sqlite:///var/bench.sqlite3
 bench: $(VENV)/.installed-run
-	$(BIN)/python manage.py bench_portfolio
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_portfolio
 
 messages: $(VENV)/.installed-run
 	$(BIN)/python manage.py makemessages --locale vi --ignore '.venv/*'

@@ -1,0 +1,110 @@
+"""Speed figures for the README: the main pages and endpoints on a generated portfolio.
+
+Builds (once) a portfolio of projects made from templates, with full teams, then requests
+each page many times through Django's test client and prints the median and 95th
+percentile time and the number of queries. Run it with `make bench`, which points it at its
+own database so the demo data stays untouched.
+"""
+
+import datetime
+import statistics
+import time
+
+from django.conf import settings
+from django.contrib.auth.models import Permission
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+
+from projects import services
+from projects.choices import Department, Role, SystemKind
+from projects.models import Membership, Project, User
+
+PREFIX = "BENCH"
+TEAM = [
+    (Role.CONSULTANT, Department.OTHER),
+    (Role.IT, Department.IT),
+    (Role.KEY_USER, Department.ACCOUNTING_FINANCE),
+    (Role.PILOT_USER, Department.SALES),
+    (Role.PILOT_USER, Department.WAREHOUSE),
+    (Role.PILOT_USER, Department.HR),
+    (Role.EXECUTIVE, Department.MANAGEMENT),
+    (Role.VIEWER, Department.OTHER),
+]
+
+
+class Command(BaseCommand):
+    help = "Time the portfolio, project, team and API pages on a generated portfolio."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--projects", type=int, default=200)
+        parser.add_argument("--repeat", type=int, default=30)
+
+    def handle(self, *args, projects: int, repeat: int, **options):
+        if settings.IS_PRODUCTION:
+            raise CommandError("bench_portfolio refuses to run with DEBUG off.")
+        manager = self._portfolio(projects)
+        client = Client()
+        client.force_login(manager)
+        code = Project.objects.filter(code__startswith=PREFIX).order_by("code").first().code
+        pages = [
+            ("Portfolio (My projects, 25 a page)", "/projects/"),
+            ("Portfolio, filtered by search", "/projects/?q=Roll-out+1"),
+            ("Project page", f"/projects/{code}/"),
+            ("Team page", f"/projects/{code}/team/"),
+            ("API: project list", "/api/v1/projects/"),
+            ("API: memberships of a project", f"/api/v1/memberships/?project={code}"),
+        ]
+        self.stdout.write(
+            f"{projects} projects, {Membership.objects.count()} memberships, "
+            f"{connection.vendor}; {repeat} requests a page\n"
+        )
+        self.stdout.write(f"| page | median ms | p95 ms | queries |\n|---|---:|---:|---:|")
+        with override_settings(ALLOWED_HOSTS=["testserver", *settings.ALLOWED_HOSTS]):
+            for label, url in pages:
+                median, p95, queries = self._measure(client, url, repeat)
+                self.stdout.write(f"| {label} | {median:.1f} | {p95:.1f} | {queries} |")
+
+    def _measure(self, client: Client, url: str, repeat: int) -> tuple[float, float, int]:
+        client.get(url)  # warm caches and connections
+        timings = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url)
+            timings.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise CommandError(f"{url} answered {response.status_code}")
+        timings.sort()
+        p95 = timings[min(len(timings) - 1, round(0.95 * len(timings)) - 1)]
+        return statistics.median(timings), p95, len(queries)
+
+    def _portfolio(self, count: int) -> User:
+        manager, _created = User.objects.get_or_create(
+            username="bench-pm", defaults={"email": "bench-pm@example.com"}
+        )
+        manager.user_permissions.add(
+            Permission.objects.get(codename="add_project", content_type__app_label="projects")
+        )
+        manager = User.objects.get(pk=manager.pk)
+        existing = Project.objects.filter(code__startswith=PREFIX).count()
+        kinds = list(SystemKind)
+        start = datetime.date.today() - datetime.timedelta(days=90)  # noqa: DTZ011
+        team = [
+            User.objects.get_or_create(username=f"bench-{n}")[0] for n in range(len(TEAM))
+        ]
+        for number in range(existing, count):
+            project = services.project_create(
+                actor=manager,
+                name=f"Roll-out {number}",
+                code=f"{PREFIX}-{number:04d}",
+                client_organisation=f"Client {number}",
+                system_kind=kinds[number % len(kinds)],
+                start_date=start,
+            )
+            Membership.objects.bulk_create(
+                Membership(project=project, user=user, role=role, department=department)
+                for user, (role, department) in zip(team, TEAM, strict=True)
+            )
+        return manager
