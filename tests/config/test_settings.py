@@ -103,3 +103,18 @@ def test_without_redis_tasks_run_in_process_and_with_it_go_to_the_broker():
         "redis://127.0.0.1:6379/3",
         "django.core.cache.backends.redis.RedisCache",
     ]
+
+
+def test_bucket_name_switches_uploads_to_s3_compatible_storage():
+    code = "from django.core.files.storage import storages; s = storages['default']; print(%s)"
+    local = run_manage("shell", "--no-imports", "-c", code % "type(s).__name__")
+    bucket = run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        code % "type(s).__name__, s.bucket_name, s.endpoint_url",
+        AWS_STORAGE_BUCKET_NAME="rollout-files",
+        AWS_S3_ENDPOINT_URL="http://127.0.0.1:9000",
+    )
+    assert local.stdout.split() == ["FileSystemStorage"]
+    assert bucket.stdout.split() == ["S3Storage", "rollout-files", "http://127.0.0.1:9000"]

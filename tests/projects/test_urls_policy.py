@@ -241,4 +241,3 @@ def test_unknown_project_code_gets_404_for_a_member(client, pm, manager_seat, na
     response = client.get(page)
 
     assert response.status_code == 404
-

@@ -558,7 +558,9 @@ def test_project_detail_shows_phases_and_role(client, creator):
 
 @pytest.fixture
 def lan(db):
-    return UserFactory(username="lan", email="lan.nguyen@example.com", first_name="Lan", last_name="Nguyen")
+    return UserFactory(
+        username="lan", email="lan.nguyen@example.com", first_name="Lan", last_name="Nguyen"
+    )
 
 
 @pytest.mark.parametrize("person", ["lan", "LAN.Nguyen@example.com"], ids=["username", "email"])
@@ -857,9 +859,7 @@ def test_team_coverage_partial_returns_the_fragment(client, project, pm):
     assert "Nobody from IT is on the team." in content
 
 
-def test_team_coverage_is_complete_with_every_department_and_an_executive(
-    client, project, members
-):
+def test_team_coverage_is_complete_with_every_department_and_an_executive(client, project, members):
     MembershipFactory(project=project, role=Role.VIEWER, department=Department.HR)
     client.force_login(members[Role.PROJECT_MANAGER])
 
@@ -940,4 +940,3 @@ def test_superuser_sees_a_project_they_are_not_on(client, project, pm, superuser
 
     assert client.get(url("detail", project)).status_code == 200
     assert client.get(url("team", project)).status_code == 200
-
