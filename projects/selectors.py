@@ -7,7 +7,6 @@ from projects import policy
 from projects.choices import Role
 from projects.models import Membership, Project
 
-
 # Teams list project managers first, then the roles in the order Role declares them.
 ROLE_RANK = Case(
     *(When(role=role, then=Value(rank)) for rank, role in enumerate(Role)),

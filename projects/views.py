@@ -252,8 +252,9 @@ def member_remove(request, project, pk):
     except ApplicationError as error:
         if is_partial(request):
             form = MembershipChangeForm(
-                initial={"role": membership.role, "department": membership.department}
+                {"role": membership.role, "department": membership.department}
             )
+            form.is_valid()
             apply_error(form, error)
             return _row_response(request, project, membership, form, UNPROCESSABLE)
         messages.error(request, error.message)

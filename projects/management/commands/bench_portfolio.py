@@ -60,7 +60,7 @@ class Command(BaseCommand):
             f"{projects} projects, {Membership.objects.count()} memberships, "
             f"{connection.vendor}; {repeat} requests a page\n"
         )
-        self.stdout.write(f"| page | median ms | p95 ms | queries |\n|---|---:|---:|---:|")
+        self.stdout.write("| page | median ms | p95 ms | queries |\n|---|---:|---:|---:|")
         with override_settings(ALLOWED_HOSTS=["testserver", *settings.ALLOWED_HOSTS]):
             for label, url in pages:
                 median, p95, queries = self._measure(client, url, repeat)
@@ -91,9 +91,7 @@ class Command(BaseCommand):
         existing = Project.objects.filter(code__startswith=PREFIX).count()
         kinds = list(SystemKind)
         start = datetime.date.today() - datetime.timedelta(days=90)  # noqa: DTZ011
-        team = [
-            User.objects.get_or_create(username=f"bench-{n}")[0] for n in range(len(TEAM))
-        ]
+        team = [User.objects.get_or_create(username=f"bench-{n}")[0] for n in range(len(TEAM))]
         for number in range(existing, count):
             project = services.project_create(
                 actor=manager,
