@@ -1,11 +1,13 @@
 """Input shapes for the pages; rules live in the services."""
 
+import zoneinfo
+
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from implementation.blueprints import default_go_live
-from projects.choices import Department, Role
+from projects.choices import Department, Role, SystemKind
 from projects.models import Project, User
 from projects.services import PROJECT_EDITABLE_FIELDS
 
@@ -32,7 +34,22 @@ _WIDGETS = {
 }
 
 
-class ProjectCreateForm(forms.ModelForm):
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class TimeZoneFieldMixin:
+    """Offer the time zone as a list rather than free text, so it can't be mistyped."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["time_zone"]
+        self.fields["time_zone"] = forms.ChoiceField(
+            label=field.label, choices=time_zone_choices(), initial=field.initial
+        )
+
+
+class ProjectCreateForm(TimeZoneFieldMixin, forms.ModelForm):
     actor_department = forms.ChoiceField(
         label=_("Your department"),
         choices=Department.choices,
@@ -61,6 +78,8 @@ class ProjectCreateForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["target_go_live"].required = False
+        self.fields["system_kind"].choices = SystemKind.choices
+        self.fields["system_kind"].initial = SystemKind.ERP
 
     def clean_code(self):
         return self.cleaned_data["code"].strip().upper()
@@ -73,7 +92,7 @@ class ProjectCreateForm(forms.ModelForm):
         return cleaned
 
 
-class ProjectEditForm(forms.ModelForm):
+class ProjectEditForm(TimeZoneFieldMixin, forms.ModelForm):
     class Meta:
         model = Project
         fields = list(PROJECT_EDITABLE_FIELDS)
