@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from implementation.models import ChecklistItem, Phase
+from implementation.models import (
+    ActionItem,
+    ChecklistItem,
+    ConfigurationChange,
+    Phase,
+    PhaseTransition,
+    ReviewMeeting,
+)
 
 
 class ChecklistItemInline(admin.TabularInline):
@@ -10,6 +17,24 @@ class ChecklistItemInline(admin.TabularInline):
     raw_id_fields = ["owner"]
 
 
+class PhaseTransitionInline(admin.TabularInline):
+    """A phase's history is read-only, here as everywhere."""
+
+    model = PhaseTransition
+    extra = 0
+    fields = ["at", "from_status", "to_status", "actor", "is_waiver", "reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Phase)
 class PhaseAdmin(admin.ModelAdmin):
     list_display = ["project", "kind", "status", "planned_start", "planned_end", "owner"]
@@ -17,7 +42,11 @@ class PhaseAdmin(admin.ModelAdmin):
     search_fields = ["project__code", "project__name"]
     list_select_related = ["project"]
     raw_id_fields = ["owner"]
-    inlines = [ChecklistItemInline]
+    readonly_fields = ["status", "waiver_reason", "waived_by", "waived_at"]
+    inlines = [ChecklistItemInline, PhaseTransitionInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ChecklistItem)
@@ -27,3 +56,48 @@ class ChecklistItemAdmin(admin.ModelAdmin):
     search_fields = ["title", "phase__project__code"]
     list_select_related = ["phase__project"]
     raw_id_fields = ["owner", "done_by", "phase"]
+
+
+@admin.register(ConfigurationChange)
+class ConfigurationChangeAdmin(admin.ModelAdmin):
+    """The configuration log is append-only: even superusers only read it here."""
+
+    list_display = ["display_number", "project", "area", "setting", "environment", "applied_at"]
+    list_filter = ["environment", "area"]
+    search_fields = ["project__code", "area", "setting", "reference", "reason"]
+    list_select_related = ["project"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ActionItemInline(admin.TabularInline):
+    model = ActionItem
+    extra = 0
+    fields = ["title", "owner", "due_date", "status"]
+    raw_id_fields = ["owner"]
+
+
+@admin.register(ReviewMeeting)
+class ReviewMeetingAdmin(admin.ModelAdmin):
+    list_display = ["project", "held_on", "created_by"]
+    search_fields = ["project__code", "notes", "decisions"]
+    list_select_related = ["project", "created_by"]
+    raw_id_fields = ["created_by"]
+    filter_horizontal = ["attendees"]
+    inlines = [ActionItemInline]
+
+
+@admin.register(ActionItem)
+class ActionItemAdmin(admin.ModelAdmin):
+    list_display = ["title", "project", "owner", "due_date", "status"]
+    list_filter = ["status"]
+    search_fields = ["title", "project__code"]
+    list_select_related = ["project", "owner"]
+    raw_id_fields = ["owner", "created_by", "raised_in", "project"]

@@ -27,3 +27,47 @@ class PhaseStatus(models.TextChoices):
 class ChecklistItemKind(models.TextChoices):
     CRITERION = "criterion", _("Gate criterion")
     DELIVERABLE = "deliverable", _("Deliverable")
+
+
+# Phases move forward and may be reopened; each move is recorded with who, when and why.
+PHASE_TRANSITIONS: dict[str, set[str]] = {
+    PhaseStatus.NOT_STARTED: {PhaseStatus.IN_PROGRESS},
+    PhaseStatus.IN_PROGRESS: {PhaseStatus.COMPLETED},
+    PhaseStatus.COMPLETED: {PhaseStatus.IN_PROGRESS},  # reopen
+}
+
+
+class Environment(models.TextChoices):
+    DEVELOPMENT = "development", _("Development")
+    TEST = "test", _("Test")
+    PRODUCTION = "production", _("Production")
+
+
+# Areas offered as suggestions on the configuration log; the field accepts any text.
+CONFIGURATION_AREAS = [
+    _("Finance - General Ledger"),
+    _("Finance - Accounts Payable"),
+    _("Finance - Accounts Receivable"),
+    _("Finance - Tax"),
+    _("Inventory"),
+    _("Purchasing"),
+    _("Sales"),
+    _("Point of Sale"),
+    _("Manufacturing"),
+    _("HR - Payroll"),
+    _("CRM - Leads"),
+    _("CRM - Opportunities"),
+    _("CRM - Service"),
+    _("Integrations"),
+    _("Users and security"),
+]
+
+
+class ActionItemStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+OPEN_ACTION_STATUSES = frozenset({ActionItemStatus.OPEN, ActionItemStatus.IN_PROGRESS})

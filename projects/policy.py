@@ -26,7 +26,9 @@ class Capability(StrEnum):
     EDIT_PROJECT = "edit_project"
     MANAGE_TEAM = "manage_team"
     EDIT_PLAN = "edit_plan"  # phases and checklists
+    WAIVE_GATE = "waive_gate"  # complete a phase with open mandatory items, with a reason
     EDIT_CONFIGURATION_LOG = "edit_configuration_log"
+    MANAGE_REVIEWS = "manage_reviews"  # weekly review meetings and their action items
     MANAGE_DEFECTS = "manage_defects"  # triage, assign, fix
     RUN_TESTS = "run_tests"
     LOG_DEFECTS = "log_defects"
@@ -53,7 +55,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     # The project manager manages everything in the project.
     Role.PROJECT_MANAGER: _ALL,
     # Consultants and IT build: plans, checklists, the configuration log and defects.
-    Role.CONSULTANT: _BUILDERS,
+    Role.CONSULTANT: _BUILDERS | {Capability.MANAGE_REVIEWS},
     Role.IT: _BUILDERS,
     # Business users test, log defects and comment.
     Role.KEY_USER: _TESTERS,
@@ -68,7 +70,9 @@ CAPABILITY_LABELS = {
     Capability.EDIT_PROJECT: _("edit the project"),
     Capability.MANAGE_TEAM: _("manage the team"),
     Capability.EDIT_PLAN: _("edit phases and checklists"),
+    Capability.WAIVE_GATE: _("waive a phase gate"),
     Capability.EDIT_CONFIGURATION_LOG: _("write to the configuration log"),
+    Capability.MANAGE_REVIEWS: _("run review meetings"),
     Capability.MANAGE_DEFECTS: _("triage and fix defects"),
     Capability.RUN_TESTS: _("run UAT scenarios"),
     Capability.LOG_DEFECTS: _("log defects"),
@@ -123,6 +127,22 @@ def ensure(user, project, capability: Capability) -> None:
             _("Your role on this project does not allow you to %(action)s.")
             % {"action": CAPABILITY_LABELS[capability]}
         )
+
+
+def can_tick_checklist_item(user, item) -> bool:
+    """Plan editors tick any item; an item's owner ticks their own."""
+    project = item.phase.project
+    return can(user, project, Capability.EDIT_PLAN) or (
+        can_see(user, project) and item.owner_id is not None and item.owner_id == user.pk
+    )
+
+
+def can_update_action_item(user, item) -> bool:
+    """Review runners update any action item; its owner updates the status of their own."""
+    project = item.project
+    return can(user, project, Capability.MANAGE_REVIEWS) or (
+        can_see(user, project) and item.owner_id == user.pk
+    )
 
 
 def can_create_project(user) -> bool:

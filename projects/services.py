@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from implementation.blueprints import default_go_live
-from implementation.services import phases_create_from_blueprint
+from implementation.services.phases import phases_create_from_blueprint
 from projects import policy
 from projects.choices import Department, Role
 from projects.errors import ApplicationError

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from implementation.choices import ChecklistItemKind, PhaseKind, PhaseStatus
@@ -33,6 +34,18 @@ class Phase(models.Model):
         related_name="+",
     )
     notes = models.TextField(_("notes"), blank=True)
+    # Set when the phase was completed with mandatory items still open; cleared on reopen
+    # (the transition history keeps every waiver ever given).
+    waiver_reason = models.TextField(_("waiver reason"), blank=True)
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("waived by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    waived_at = models.DateTimeField(_("waived at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("phase")
@@ -45,10 +58,24 @@ class Phase(models.Model):
                 name="phase_planned_end_not_before_start",
                 violation_error_message=_("The planned end cannot be before the planned start."),
             ),
+            models.CheckConstraint(
+                condition=Q(actual_end__isnull=True)
+                | Q(actual_start__isnull=True)
+                | Q(actual_end__gte=F("actual_start")),
+                name="phase_actual_end_not_before_start",
+                violation_error_message=_("The actual end cannot be before the actual start."),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.project.code} · {self.get_kind_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("implementation:phase", args=[self.project.code, self.kind])
+
+    @property
+    def is_waived(self) -> bool:
+        return bool(self.waiver_reason)
 
     @property
     def is_open(self) -> bool:
@@ -89,6 +116,12 @@ class ChecklistItem(models.Model):
         blank=True,
         related_name="+",
     )
+    evidence_url = models.URLField(_("evidence link"), max_length=500, blank=True)
+    evidence_file = models.FileField(
+        _("evidence file"), upload_to="evidence/%Y/%m/", max_length=255, blank=True
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("checklist item")
@@ -109,3 +142,30 @@ class ChecklistItem(models.Model):
     @property
     def is_done(self) -> bool:
         return self.done_at is not None
+
+    def is_overdue(self, today) -> bool:
+        return not self.is_done and self.due_date is not None and self.due_date < today
+
+
+class PhaseTransition(models.Model):
+    """A phase's status change: who moved it, when, and why (reopens and waivers need a why)."""
+
+    phase = models.ForeignKey(
+        Phase, verbose_name=_("phase"), on_delete=models.CASCADE, related_name="transitions"
+    )
+    from_status = models.CharField(_("from"), max_length=20, choices=PhaseStatus.choices)
+    to_status = models.CharField(_("to"), max_length=20, choices=PhaseStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    reason = models.TextField(_("reason"), blank=True)
+    is_waiver = models.BooleanField(_("completed with a waiver"), default=False)
+
+    class Meta:
+        verbose_name = _("phase transition")
+        verbose_name_plural = _("phase transitions")
+        ordering = ["phase", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.phase}: {self.from_status} -> {self.to_status}"
