@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
+from implementation import timeline
+from implementation.selectors import phases as phase_selectors
 from projects import health, policy, selectors, services
 from projects.choices import Department, Role
 from projects.errors import ApplicationError
@@ -91,21 +93,16 @@ def project_create(request):
 @project_view(Capability.VIEW_PROJECT)
 @require_GET
 def project_detail(request, project):
+    """The project page: health and why, timeline, phase board, overdue items, team gaps."""
     facts = health.load_facts([project])[project.pk]
-    progress = health.phase_progress(facts.phases)
-    phases = [
-        {
-            "phase": phase,
-            "done": progress.get(phase.pk, (0, 0))[0],
-            "total": progress.get(phase.pk, (0, 0))[1],
-        }
-        for phase in facts.phases
-    ]
+    phases = list(phase_selectors.phases_with_progress(user=request.user, project=project))
     context = {
         "project": project,
         "health": health.evaluate(facts),
         "phases": phases,
-        "current_phase": health.current_phase(facts.phases),
+        "current_phase": health.current_phase(phases),
+        "timeline": timeline.render_svg(project=project, phases=phases),
+        "overdue_items": phase_selectors.overdue_items(user=request.user, project=project),
         "coverage_gaps": health.team_coverage_gaps(facts.team),
         "team_size": len(facts.team),
         "can_edit": policy.can(request.user, project, Capability.EDIT_PROJECT),

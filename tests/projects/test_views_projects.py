@@ -547,7 +547,7 @@ def test_project_detail_shows_phases_and_role(client, creator):
     response = client.get(project.get_absolute_url())
 
     assert response.status_code == 200
-    assert [row["phase"].kind for row in response.context["phases"]] == list(PhaseKind)
+    assert [phase.kind for phase in response.context["phases"]] == list(PhaseKind)
     assert response.context["role"] == Role.PROJECT_MANAGER
     assert response.context["can_edit"] is True
     assert response.context["team_size"] == 1
