@@ -7,6 +7,15 @@ from implementation.choices import PhaseKind
 from implementation.models import ChecklistItem, Phase, PhaseTransition
 from projects import policy
 
+PROGRESS_ANNOTATIONS = {
+    "items_total": Count("checklist_items"),
+    "items_done": Count("checklist_items", filter=Q(checklist_items__done_at__isnull=False)),
+    "mandatory_open": Count(
+        "checklist_items",
+        filter=Q(checklist_items__is_mandatory=True, checklist_items__done_at__isnull=True),
+    ),
+}
+
 
 def _ensure_visible(user, project) -> None:
     if not policy.can_see(user, project):
