@@ -228,6 +228,13 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DepartmentEnum": "projects.choices.Department",
         "RoleEnum": "projects.choices.Role",
+        "ProjectStatusEnum": "projects.choices.ProjectStatus",
+        "SystemKindEnum": "projects.choices.SystemKind",
+        "PhaseKindEnum": "implementation.choices.PhaseKind",
+        "PhaseStatusEnum": "implementation.choices.PhaseStatus",
+        "ChecklistItemKindEnum": "implementation.choices.ChecklistItemKind",
+        "EnvironmentEnum": "implementation.choices.Environment",
+        "ActionItemStatusEnum": "implementation.choices.ActionItemStatus",
     },
 }
 
