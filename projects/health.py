@@ -15,13 +15,14 @@ from django.db.models import Count, Min, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from implementation.choices import PhaseKind, PhaseStatus
-from implementation.models import ChecklistItem, Phase
+from implementation.choices import OPEN_ACTION_STATUSES, PhaseKind, PhaseStatus
+from implementation.models import ActionItem, ChecklistItem, Phase
 from projects.choices import BUSINESS_DEPARTMENTS, Department, ProjectStatus, Role
 from projects.models import Membership, Project
 
 OVERDUE_RED_DAYS = 7  # a mandatory item overdue by more than this turns the project red
 GO_LIVE_WARNING_DAYS = 30  # testing still open this close to go-live is a warning
+PHASE_OVERRUN_DAYS = 14  # a running phase this far past its planned end is a warning
 
 
 class Level(IntEnum):
@@ -70,13 +71,14 @@ class ProjectFacts:
     overdue_mandatory_items: int = 0
     oldest_mandatory_due: datetime.date | None = None
     team: list[tuple[str, str]] = field(default_factory=list)  # (role, department)
+    overdue_action_items: int = 0
 
 
 # --- Facts --------------------------------------------------------------------------------
 
 
 def load_facts(projects: Iterable[Project]) -> dict[int, ProjectFacts]:
-    """Facts for many projects in three queries, whatever their number."""
+    """Facts for many projects in four queries, whatever their number."""
     facts = {p.pk: ProjectFacts(project=p, today=p.local_today()) for p in projects}
     if not facts:
         return facts
@@ -104,6 +106,17 @@ def load_facts(projects: Iterable[Project]) -> dict[int, ProjectFacts]:
         "project", "role", "department"
     ):
         facts[project_id].team.append((role, department))
+    overdue_actions = (
+        ActionItem.objects.filter(
+            project__in=facts, status__in=OPEN_ACTION_STATUSES, due_date__lt=latest_today
+        )
+        .values("project")
+        .annotate(oldest=Min("due_date"), count=Count("pk"))
+    )
+    for row in overdue_actions:
+        fact = facts[row["project"]]
+        if row["oldest"] < fact.today:
+            fact.overdue_action_items = row["count"]
     return facts
 
 
@@ -192,6 +205,36 @@ def testing_open_close_to_go_live(facts: ProjectFacts) -> Iterable[Finding]:
         yield Finding(
             Level.AMBER,
             _("Go-live is in %(days)d days and testing is not completed.") % {"days": days_left},
+        )
+
+
+@rule
+def phase_overrunning(facts: ProjectFacts) -> Iterable[Finding]:
+    for phase in facts.phases:
+        late = (facts.today - phase.planned_end).days
+        if phase.status == PhaseStatus.IN_PROGRESS and late > PHASE_OVERRUN_DAYS:
+            yield Finding(
+                Level.AMBER,
+                _("%(phase)s was planned to end on %(date)s and runs %(days)d days late.")
+                % {
+                    "phase": phase.get_kind_display(),
+                    "date": phase.planned_end.isoformat(),
+                    "days": late,
+                },
+            )
+
+
+@rule
+def action_items_overdue(facts: ProjectFacts) -> Iterable[Finding]:
+    if facts.overdue_action_items:
+        yield Finding(
+            Level.AMBER,
+            ngettext(
+                "%(count)d action item from the review meetings is overdue.",
+                "%(count)d action items from the review meetings are overdue.",
+                facts.overdue_action_items,
+            )
+            % {"count": facts.overdue_action_items},
         )
 
 

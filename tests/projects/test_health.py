@@ -118,6 +118,59 @@ def test_missing_departments_and_executive_are_amber_and_named():
 
 
 @pytest.mark.django_db
+def test_phase_running_more_than_two_weeks_late_is_amber():
+    project = staffed_project()
+    PhaseFactory(
+        project=project,
+        kind=PhaseKind.DESIGN,
+        position=2,
+        status=PhaseStatus.IN_PROGRESS,
+        planned_start=today() - datetime.timedelta(days=60),
+        planned_end=today() - datetime.timedelta(days=15),
+    )
+    PhaseFactory(
+        project=project,
+        kind=PhaseKind.DISCOVERY,
+        position=1,
+        status=PhaseStatus.IN_PROGRESS,
+        planned_start=today() - datetime.timedelta(days=60),
+        planned_end=today() - datetime.timedelta(days=14),
+    )
+
+    result = health_of(project)
+
+    assert result.level == Level.AMBER
+    assert [f.message for f in result.findings] == [
+        f"Design was planned to end on {(today() - datetime.timedelta(days=15)).isoformat()} "
+        "and runs 15 days late."
+    ]
+
+
+@pytest.mark.django_db
+def test_overdue_action_items_are_amber():
+    from implementation.models import ActionItem
+
+    project = staffed_project()
+    owner = project.memberships.first().user
+    for days, status in [(1, "open"), (3, "in_progress"), (5, "done"), (-2, "open")]:
+        ActionItem.objects.create(
+            project=project,
+            title="Follow up",
+            owner=owner,
+            created_by=owner,
+            status=status,
+            due_date=today() - datetime.timedelta(days=days),
+        )
+
+    result = health_of(project)
+
+    assert result.level == Level.AMBER
+    assert [f.message for f in result.findings] == [
+        "2 action items from the review meetings are overdue."
+    ]
+
+
+@pytest.mark.django_db
 def test_on_hold_is_amber_and_closed_is_green():
     on_hold = staffed_project(status=ProjectStatus.ON_HOLD)
     closed = ProjectFactory(status=ProjectStatus.CLOSED)
@@ -138,7 +191,7 @@ def test_health_of_many_projects_takes_a_fixed_number_of_queries():
             health.health_for(projects)
         return len(context)
 
-    assert queries_for(2) == queries_for(20) == 3
+    assert queries_for(2) == queries_for(20) == 4
 
 
 def test_current_phase_prefers_the_furthest_phase_in_progress():
