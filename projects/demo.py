@@ -11,13 +11,17 @@ from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
 
-from implementation.choices import PhaseKind, PhaseStatus
-from implementation.models import ChecklistItem, Phase
+from implementation.choices import PhaseKind
+from implementation.models import ChecklistItem, Phase, PhaseTransition
+from implementation.services import phases as phase_services
 from projects import services
 from projects.choices import Department, ProjectStatus, Role, SystemKind
 from projects.models import Membership, Project, User
 
 DEMO_CODE = "HNR-ERP"
+
+# Each area adds its part of the demo: seed(project=..., users={username: User}, today=...).
+_AREA_SEEDS: list = []
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,7 @@ def demo_seed(*, password: str, today: datetime.date | None = None) -> Project:
     if project is not None:
         return project
 
-    start = today - datetime.timedelta(days=120)
+    start = today - datetime.timedelta(days=200)
     project = services.project_create(
         actor=User.objects.get(pk=manager.pk),  # fresh instance: permissions are cached
         name="Hanoi Retail ERP roll-out",
@@ -100,32 +104,104 @@ def demo_seed(*, password: str, today: datetime.date | None = None) -> Project:
         Membership.objects.create(
             project=project, user=users[spec.username], role=spec.role, department=spec.department
         )
-    _progress(project, manager, today)
+    _history(project, users, today)
+    for seed in _AREA_SEEDS:
+        seed(project=project, users=users, today=today)
     return project
 
 
-def _progress(project: Project, manager: User, today: datetime.date) -> None:
-    """Discovery done, design under way: a believable project four months in."""
-    phases = {phase.kind: phase for phase in project.phases.all()}
-    discovery, design = phases[PhaseKind.DISCOVERY], phases[PhaseKind.DESIGN]
-    Phase.objects.filter(pk=discovery.pk).update(
-        status=PhaseStatus.COMPLETED,
-        actual_start=discovery.planned_start,
-        actual_end=discovery.planned_end + datetime.timedelta(days=4),
-        owner=manager,
+def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
+    return datetime.datetime.combine(
+        day, datetime.time(hour), tzinfo=timezone.get_current_timezone()
     )
-    Phase.objects.filter(pk=design.pk).update(
-        status=PhaseStatus.IN_PROGRESS, actual_start=design.planned_start, owner=manager
+
+
+def _history(project: Project, users: dict[str, User], today: datetime.date) -> None:
+    """Discovery to development done (design reopened once, development with a waiver);
+    testing under way. Everything goes through the services, then gets its real dates."""
+    pm = users["pm"]
+    owners = [users["consultant"], users["it"], users["keyuser"], users["consultant"]]
+    phases = {phase.kind: phase for phase in project.phases.order_by("position")}
+    for phase in phases.values():
+        phase_services.phase_update(actor=pm, phase=phase, owner=users["consultant"])
+        items = list(phase.checklist_items.order_by("position"))
+        for index, item in enumerate(items):
+            item.owner = owners[index % len(owners)]
+        ChecklistItem.objects.bulk_update(items, ["owner"])
+
+    def run(kind, *, late_days=0, keep_open=(), waiver="", reopen_reason=""):
+        phase = Phase.objects.get(pk=phases[kind].pk)
+        phase_services.phase_start(actor=pm, phase=phase)
+        items = list(phase.checklist_items.order_by("position"))
+        for item in items:
+            if item.title not in keep_open:
+                phase_services.checklist_item_set_done(actor=item.owner, item=item, is_done=True)
+        if kind == PhaseKind.TESTING:
+            return phase, items
+        if reopen_reason:
+            phase_services.phase_complete(actor=pm, phase=phase)
+            phase_services.phase_reopen(actor=pm, phase=phase, reason=reopen_reason)
+        phase_services.phase_complete(actor=pm, phase=phase, waiver_reason=waiver)
+        return phase, items
+
+    run(PhaseKind.DISCOVERY)
+    run(
+        PhaseKind.DESIGN,
+        reopen_reason=(
+            "Finance asked for a second warehouse (Hà Đông) after sign-off of the to-be "
+            "processes; inventory design to be extended."
+        ),
     )
-    done_at = timezone.now() - datetime.timedelta(days=60)
-    ChecklistItem.objects.filter(phase=discovery).update(done_at=done_at, done_by=manager)
-    design_items = list(ChecklistItem.objects.filter(phase=design).order_by("position"))
-    for item in design_items[:2]:
-        item.done_at, item.done_by = done_at, manager
-    # Design runs a few weeks late; its open items were re-planned.
-    for item in design_items[2:]:
-        item.due_date = today + datetime.timedelta(days=14)
-    # One mandatory design item slipped: the portfolio shows it as a warning sign.
-    late = design_items[2]
-    late.due_date = today - datetime.timedelta(days=3)
-    ChecklistItem.objects.bulk_update(design_items, ["done_at", "done_by", "due_date"])
+    run(
+        PhaseKind.DEVELOPMENT,
+        keep_open=["Each customisation tested in the development environment"],
+        waiver=(
+            "The e-invoice connector could only be tested against the provider's sandbox. "
+            "Full test is scenario UAT-FIN-07 in UAT round 1; the rest is tested."
+        ),
+    )
+    testing_items = run(
+        PhaseKind.TESTING,
+        keep_open=[
+            "Load test run",
+            "UAT run by pilot users; defects fixed and re-tested",
+            "UAT sign-off recorded",
+        ],
+    )[1]
+    _backdate(project, phases, testing_items, today)
+
+
+def _backdate(project, phases, testing_items, today) -> None:
+    """Give the history the dates it would have had: each phase ran around its plan."""
+    slip = {PhaseKind.DISCOVERY: 3, PhaseKind.DESIGN: 9, PhaseKind.DEVELOPMENT: 6}
+    for kind, phase in phases.items():
+        phase.refresh_from_db()
+        if kind in slip:
+            end = phase.planned_end + datetime.timedelta(days=slip[kind])
+            Phase.objects.filter(pk=phase.pk).update(
+                actual_start=phase.planned_start,
+                actual_end=end,
+                waived_at=_at(end, 16) if phase.waiver_reason else None,
+            )
+            transitions = list(phase.transitions.order_by("pk"))
+            moments = [
+                phase.planned_start,
+                *(
+                    end - datetime.timedelta(days=len(transitions) - 1 - i)
+                    for i in range(1, len(transitions))
+                ),
+            ]
+            for transition, day in zip(transitions, moments, strict=True):
+                PhaseTransition.objects.filter(pk=transition.pk).update(at=_at(day))
+            ChecklistItem.objects.filter(phase=phase, done_at__isnull=False).update(
+                done_at=_at(end - datetime.timedelta(days=4), 15)
+            )
+        elif kind == PhaseKind.TESTING:
+            Phase.objects.filter(pk=phase.pk).update(actual_start=phase.planned_start)
+            PhaseTransition.objects.filter(phase=phase).update(at=_at(phase.planned_start))
+            ChecklistItem.objects.filter(phase=phase, done_at__isnull=False).update(
+                done_at=_at(today - datetime.timedelta(days=5), 11)
+            )
+    # One UAT item has slipped past its due date: the project page shows it.
+    late = next(i for i in testing_items if i.title.startswith("UAT run"))
+    ChecklistItem.objects.filter(pk=late.pk).update(due_date=today - datetime.timedelta(days=3))

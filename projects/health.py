@@ -88,12 +88,14 @@ def load_facts(projects: Iterable[Project]) -> dict[int, ProjectFacts]:
     # project's own today, so the query only needs the widest cut-off.
     latest_today = max(f.today for f in facts.values())
     overdue = (
+        # A completed phase's open items were waived at its gate: no longer overdue.
         ChecklistItem.objects.filter(
             phase__project__in=facts,
             is_mandatory=True,
             done_at__isnull=True,
             due_date__lt=latest_today,
         )
+        .exclude(phase__status=PhaseStatus.COMPLETED)
         .values("phase__project")
         .annotate(oldest=Min("due_date"), count=Count("pk"))
     )

@@ -3,7 +3,7 @@
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from implementation.choices import PhaseKind
+from implementation.choices import PhaseKind, PhaseStatus
 from implementation.models import ChecklistItem, Phase, PhaseTransition
 from projects import policy
 
@@ -38,9 +38,8 @@ def phases_with_progress(*, user, project) -> QuerySet[Phase]:
             ),
             items_overdue=Count(
                 "checklist_items",
-                filter=Q(
-                    checklist_items__done_at__isnull=True, checklist_items__due_date__lt=today
-                ),
+                filter=Q(checklist_items__done_at__isnull=True, checklist_items__due_date__lt=today)
+                & ~Q(status=PhaseStatus.COMPLETED),
             ),
         )
         .order_by("position")
@@ -95,6 +94,7 @@ def overdue_items(*, user, project, limit: int = 10) -> list[ChecklistItem]:
         ChecklistItem.objects.filter(
             phase__project=project, done_at__isnull=True, due_date__lt=project.local_today()
         )
+        .exclude(phase__status=PhaseStatus.COMPLETED)
         .select_related("phase", "owner")
         .order_by("-is_mandatory", "due_date", "pk")[:limit]
     )

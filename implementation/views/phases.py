@@ -31,7 +31,7 @@ def _phase_context(request, project, phase, **extra):
     today = project.local_today()
     items = list(phase.checklist_items.all())
     for item in items:
-        item.overdue = item.is_overdue(today)
+        item.overdue = phase.is_open and item.is_overdue(today)
     can_edit = policy.can(request.user, project, Capability.EDIT_PLAN)
     return {
         "project": project,
@@ -50,7 +50,7 @@ def _phase_context(request, project, phase, **extra):
 
 
 def _item_row(request, project, item, status=200, form=None):
-    item.overdue = item.is_overdue(project.local_today())
+    item.overdue = item.phase.is_open and item.is_overdue(project.local_today())
     context = {
         "project": project,
         "phase": item.phase,

@@ -45,12 +45,28 @@ def test_demo_users_sign_in_with_the_demo_password(client):
 
 
 @pytest.mark.django_db
-def test_demo_project_shows_a_slipped_design_item_as_amber():
+def test_demo_project_sits_in_testing_with_a_history():
     call_command("seed_demo")
     project = Project.objects.get(code=DEMO_CODE)
+    statuses = list(project.phases.order_by("position").values_list("status", flat=True))
+    assert statuses == [
+        "completed",
+        "completed",
+        "completed",
+        "in_progress",
+        "not_started",
+        "not_started",
+    ]
+    development = project.phases.get(kind="development")
+    assert development.waiver_reason.startswith("The e-invoice connector")
+    assert (
+        project.phases.get(kind="design").transitions.filter(to_status="in_progress").count() == 2
+    )
     result = health.health_for([project])[project.pk]
     assert result.level == health.Level.AMBER
-    assert "overdue" in result.findings[0].message
+    assert result.findings[0].message == (
+        "1 mandatory checklist item is overdue, the oldest by 3 days."
+    )
 
 
 @pytest.mark.django_db
