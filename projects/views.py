@@ -96,6 +96,8 @@ def project_detail(request, project):
     """The project page: health and why, timeline, phase board, overdue items, team gaps."""
     facts = health.load_facts([project])[project.pk]
     phases = list(phase_selectors.phases_with_progress(user=request.user, project=project))
+    for phase in phases:
+        phase.project = project
     context = {
         "project": project,
         "health": health.evaluate(facts),

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -72,6 +73,16 @@ class Phase(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("implementation:phase", args=[self.project.code, self.kind])
+
+    def clean(self) -> None:
+        # Report on the field, not as a whole-form error (the constraints back this up).
+        errors = {}
+        if self.planned_start and self.planned_end and self.planned_end < self.planned_start:
+            errors["planned_end"] = _("The planned end cannot be before the planned start.")
+        if self.actual_start and self.actual_end and self.actual_end < self.actual_start:
+            errors["actual_end"] = _("The actual end cannot be before the actual start.")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_waived(self) -> bool:

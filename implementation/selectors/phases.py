@@ -95,7 +95,7 @@ def overdue_items(*, user, project, limit: int = 10) -> list[ChecklistItem]:
             phase__project=project, done_at__isnull=True, due_date__lt=project.local_today()
         )
         .exclude(phase__status=PhaseStatus.COMPLETED)
-        .select_related("phase", "owner")
+        .select_related("phase__project", "owner")
         .order_by("-is_mandatory", "due_date", "pk")[:limit]
     )
 

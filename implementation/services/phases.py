@@ -93,8 +93,9 @@ def _ensure_member(project, user, field: str) -> None:
         )
 
 
-def _check_move(phase: Phase, target: str) -> None:
-    if target not in PHASE_TRANSITIONS[phase.status]:
+def _check_move(phase: Phase, target: str, *, source: str) -> None:
+    """Each verb moves from one status only (start: not started, reopen: completed)."""
+    if phase.status != source or target not in PHASE_TRANSITIONS[phase.status]:
         raise ApplicationError(
             _("A phase that is %(status)s cannot become %(target)s.")
             % {
@@ -131,7 +132,7 @@ def phase_start(*, actor, phase: Phase) -> Phase:
     policy.ensure(actor, phase.project, Capability.EDIT_PLAN)
     with transaction.atomic():
         locked = _lock_phase(phase)
-        _check_move(locked, PhaseStatus.IN_PROGRESS)
+        _check_move(locked, PhaseStatus.IN_PROGRESS, source=PhaseStatus.NOT_STARTED)
         source = locked.status
         locked.status = PhaseStatus.IN_PROGRESS
         locked.actual_start = locked.actual_start or locked.project.local_today()
@@ -146,7 +147,7 @@ def phase_complete(*, actor, phase: Phase, waiver_reason: str = "") -> Phase:
     waiver_reason = waiver_reason.strip()
     with transaction.atomic():
         locked = _lock_phase(phase)
-        _check_move(locked, PhaseStatus.COMPLETED)
+        _check_move(locked, PhaseStatus.COMPLETED, source=PhaseStatus.IN_PROGRESS)
         still_open = open_mandatory_items(locked)
         if still_open and not waiver_reason:
             raise ValidationError(
@@ -199,7 +200,7 @@ def phase_reopen(*, actor, phase: Phase, reason: str) -> Phase:
         raise ValidationError({"reason": _("Say why the phase is reopened.")})
     with transaction.atomic():
         locked = _lock_phase(phase)
-        _check_move(locked, PhaseStatus.IN_PROGRESS)
+        _check_move(locked, PhaseStatus.IN_PROGRESS, source=PhaseStatus.COMPLETED)
         source = locked.status
         locked.status = PhaseStatus.IN_PROGRESS
         locked.actual_end = None

@@ -135,7 +135,7 @@ def phase_start(request, project, kind):
 @require_http_methods(["GET", "POST"])
 def phase_complete(request, project, kind):
     phase = selectors.phase_get(user=request.user, project=project, kind=kind)
-    form = PhaseCompleteForm(request.POST or None)
+    form = PhaseCompleteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.phase_complete(
@@ -157,7 +157,7 @@ def phase_complete(request, project, kind):
 @require_http_methods(["GET", "POST"])
 def phase_reopen(request, project, kind):
     phase = selectors.phase_get(user=request.user, project=project, kind=kind)
-    form = PhaseReopenForm(request.POST or None)
+    form = PhaseReopenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.phase_reopen(
