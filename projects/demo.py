@@ -12,6 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from implementation.choices import PhaseKind
+from implementation.demo_configuration import seed_configuration_log
+from implementation.demo_reviews import seed_review_meetings
 from implementation.models import ChecklistItem, Phase, PhaseTransition
 from implementation.services import phases as phase_services
 from projects import services
@@ -21,7 +23,7 @@ from projects.models import Membership, Project, User
 DEMO_CODE = "HNR-ERP"
 
 # Each area adds its part of the demo: seed(project=..., users={username: User}, today=...).
-_AREA_SEEDS: list = []
+_AREA_SEEDS: list = [seed_configuration_log, seed_review_meetings]
 
 
 @dataclass(frozen=True)

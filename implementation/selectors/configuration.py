@@ -1,0 +1,80 @@
+"""Reads of the configuration log, scoped to what the asking user may see.
+
+Every read loads the people, the phase and both ends of a correction in the same query, so
+lists and exports cost the same whatever their length.
+"""
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from implementation.models import ConfigurationChange
+from projects import policy
+from projects.models import Project
+
+RELATED = (
+    "project",
+    "requested_by",
+    "approved_by",
+    "recorded_by",
+    "phase",
+    "supersedes",
+    "superseded_by",
+)
+
+
+def _with_related(queryset: QuerySet[ConfigurationChange]) -> QuerySet[ConfigurationChange]:
+    return queryset.select_related(*RELATED)
+
+
+def configuration_change_list(
+    *, user, project: Project, filters: dict | None = None
+) -> QuerySet[ConfigurationChange]:
+    """The log of a project the user can see, newest entry first, optionally filtered."""
+    from implementation.configuration_filters import ConfigurationChangeFilter
+
+    if not policy.can_see(user, project):
+        raise Http404("No project matches the given query.")
+    queryset = _with_related(ConfigurationChange.objects.filter(project=project)).order_by(
+        "-number"
+    )
+    if filters:
+        queryset = ConfigurationChangeFilter(filters, queryset=queryset, project=project).qs
+    return queryset
+
+
+def configuration_change_get(*, user, project: Project, number: int) -> ConfigurationChange:
+    """One entry of a visible project's log by its number; 404 for everyone else."""
+    if not policy.can_see(user, project):
+        raise Http404("No project matches the given query.")
+    change = _with_related(
+        ConfigurationChange.objects.filter(project=project, number=number)
+    ).first()
+    if change is None:
+        raise Http404("No configuration change matches the given query.")
+    return change
+
+
+def configuration_changes_visible_to(user) -> QuerySet[ConfigurationChange]:
+    """Entries of every project the user can see (for the API), by project then newest first."""
+    return _with_related(
+        ConfigurationChange.objects.filter(
+            project__in=Project.objects.visible_to(user).values("pk")
+        )
+    ).order_by("project__code", "-number")
+
+
+def configuration_change_get_by_pk(*, user, pk: int) -> ConfigurationChange:
+    change = configuration_changes_visible_to(user).filter(pk=pk).first()
+    if change is None:
+        raise Http404("No configuration change matches the given query.")
+    return change
+
+
+def areas_in_use(*, project: Project) -> list[str]:
+    """The areas already written in the project's log, to suggest them again."""
+    return list(
+        ConfigurationChange.objects.filter(project=project)
+        .order_by("area")
+        .values_list("area", flat=True)
+        .distinct()
+    )
