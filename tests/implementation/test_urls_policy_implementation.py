@@ -1,0 +1,67 @@
+"""The access matrix for every page under /projects/<code>/ that implementation adds:
+generated from the URL configuration, so a new page is covered without editing this file."""
+
+import re
+
+import pytest
+from django.urls import get_resolver, reverse
+
+from implementation.models import ChecklistItem, ConfigurationChange, Phase
+from tests.projects.test_urls_policy import LOGIN_URL, walk
+
+PATTERNS = [
+    (name, re.findall(r"<(?:\w+:)?(\w+)>", route))
+    for route, _namespace, name, _pattern in walk(get_resolver().url_patterns)
+    if name and name.split(":")[0] == "implementation"
+]
+
+
+def test_the_matrix_covers_the_implementation_pages():
+    names = {name for name, _ in PATTERNS}
+    assert {
+        "implementation:phase",
+        "implementation:item-toggle",
+        "implementation:config-list",
+        "implementation:config-export-xlsx",
+        "implementation:agenda",
+        "implementation:action-status",
+    } <= names
+    assert all("code" in arguments for _, arguments in PATTERNS)
+
+
+def url_for(name: str, arguments: list[str], code: str) -> str:
+    values = {"code": code, "kind": "design", "pk": 1, "number": 1}
+    return reverse(name, kwargs={key: values[key] for key in arguments})
+
+
+def snapshot():
+    return (
+        list(Phase.objects.order_by("pk").values()),
+        list(ChecklistItem.objects.order_by("pk").values()),
+        ConfigurationChange.objects.count(),
+    )
+
+
+@pytest.mark.parametrize(("name", "arguments"), PATTERNS, ids=[name for name, _ in PATTERNS])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_anonymous_visitor_is_sent_to_login(client, project, name, arguments, method):
+    page = url_for(name, arguments, project.code)
+
+    response = getattr(client, method)(page)
+
+    assert response.status_code == 302
+    assert response.url == f"{LOGIN_URL}?next={page}"
+
+
+@pytest.mark.parametrize(("name", "arguments"), PATTERNS, ids=[name for name, _ in PATTERNS])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_outsider_gets_404_and_nothing_changes(
+    client, project, pm, outsider, name, arguments, method
+):
+    before = snapshot()
+    client.force_login(outsider)
+
+    response = getattr(client, method)(url_for(name, arguments, project.code), {"title": "x"})
+
+    assert response.status_code == 404
+    assert snapshot() == before
