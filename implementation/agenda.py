@@ -51,12 +51,34 @@ class AgendaItem:
         return OVERDUE in self.flags
 
 
+# A meeting discusses what fits on a page; the rest is one click away (`more_url`).
+SECTION_LIMIT = 30
+
+
 @dataclass(frozen=True)
 class AgendaSection:
     key: str
     title: str
     items: tuple[AgendaItem, ...] = ()
     empty_text: str = ""
+    total: int | None = None  # how many there are when `items` shows only the first ones
+    more_url: str = ""
+
+    @property
+    def count(self) -> int:
+        return len(self.items) if self.total is None else self.total
+
+    @property
+    def hidden(self) -> int:
+        return self.count - len(self.items)
+
+
+def first_rows(queryset) -> tuple[list, int | None]:
+    """The first SECTION_LIMIT rows and, only when there are more, the full count."""
+    rows = list(queryset[: SECTION_LIMIT + 1])
+    if len(rows) <= SECTION_LIMIT:
+        return rows, None
+    return rows[:SECTION_LIMIT], queryset.count()
 
 
 @dataclass(frozen=True)
@@ -155,8 +177,11 @@ def overdue_checklist_items(context: AgendaContext) -> AgendaSection:
         .order_by("-is_mandatory", "due_date", "phase__position", "position", "pk")
     )
     code = context.project.code
+    items, total = first_rows(items)
     return AgendaSection(
         key="overdue_checklist_items",
+        total=total,
+        more_url=_url("projects:detail", code),
         title=_("Overdue checklist items"),
         items=tuple(
             AgendaItem(
@@ -182,8 +207,11 @@ def open_action_items(context: AgendaContext) -> AgendaSection:
         .order_by("due_date", "pk")
     )
     actions_url = _url("implementation:action-list", context.project.code)
+    items, total = first_rows(items)
     return AgendaSection(
         key="open_action_items",
+        total=total,
+        more_url=actions_url,
         title=_("Open action items"),
         items=tuple(
             AgendaItem(
@@ -227,9 +255,12 @@ def configuration_changes(context: AgendaContext) -> AgendaSection:
     else:
         title = _("Configuration changes")
     code = context.project.code
+    shown, total = first_rows(changes.select_related("requested_by").order_by("number"))
     return AgendaSection(
         key="configuration_changes",
         title=title,
+        total=total,
+        more_url=_url("implementation:config-list", code),
         items=tuple(
             AgendaItem(
                 text=f"{change.display_number} · {change.area}: {change.setting}",
@@ -237,7 +268,7 @@ def configuration_changes(context: AgendaContext) -> AgendaSection:
                 url=_url("implementation:config-detail", code, change.number),
                 owner=change.requested_by,
             )
-            for change in changes.select_related("requested_by").order_by("number")
+            for change in shown
         ),
         empty_text=_("No configuration change recorded since the last meeting."),
     )

@@ -144,7 +144,11 @@ class AgendaItemSerializer(serializers.Serializer):
 class AgendaSectionSerializer(serializers.Serializer):
     key = serializers.CharField()
     title = serializers.CharField()
-    items = AgendaItemSerializer(many=True)
+    count = serializers.IntegerField(help_text=gettext_lazy("How many there are in all."))
+    items = AgendaItemSerializer(
+        many=True, help_text=gettext_lazy("The first ones; see more_url for the rest.")
+    )
+    more_url = serializers.CharField()
 
 
 class AgendaSerializer(serializers.Serializer):

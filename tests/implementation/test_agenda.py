@@ -8,6 +8,7 @@ from unittest import mock
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from implementation import agenda
 from implementation.agenda import (
@@ -364,3 +365,34 @@ def test_agenda_runs_the_same_number_of_queries_for_2_and_20_rows(db):
     assert few_sizes == [2, 2, 2]
     assert many_sizes == [20, 20, 20]
     assert few == many == 4
+
+
+@pytest.mark.django_db
+def test_long_sections_show_the_first_rows_and_count_the_rest(project, pm):
+    from implementation.agenda import SECTION_LIMIT, build_agenda
+    from implementation.models import ConfigurationChange
+
+    moment = timezone.now()
+    ConfigurationChange.objects.bulk_create(
+        ConfigurationChange(
+            project=project,
+            number=number,
+            area="Inventory",
+            setting=f"Setting {number}",
+            new_value="On",
+            reason="Workshop",
+            requested_by=pm,
+            recorded_by=pm,
+            environment="test",
+            applied_at=moment,
+        )
+        for number in range(1, SECTION_LIMIT + 6)
+    )
+
+    section = next(
+        s for s in build_agenda(project=project).sections if s.key == "configuration_changes"
+    )
+
+    assert len(section.items) == SECTION_LIMIT
+    assert (section.count, section.hidden) == (SECTION_LIMIT + 5, 5)
+    assert section.more_url == f"/projects/{project.code}/config/"

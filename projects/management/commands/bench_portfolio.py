@@ -16,7 +16,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import timezone
 
+from implementation.models import ActionItem, ConfigurationChange, ReviewMeeting
 from projects import services
 from projects.choices import Department, Role, SystemKind
 from projects.models import Membership, Project, User
@@ -40,24 +42,34 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--projects", type=int, default=200)
         parser.add_argument("--repeat", type=int, default=30)
+        parser.add_argument("--log-entries", type=int, default=5000)
 
-    def handle(self, *args, projects: int, repeat: int, **options):
+    def handle(self, *args, projects: int, repeat: int, log_entries: int, **options):
         if settings.IS_PRODUCTION:
             raise CommandError("bench_portfolio refuses to run with DEBUG off.")
         manager = self._portfolio(projects)
         client = Client()
         client.force_login(manager)
         code = Project.objects.filter(code__startswith=PREFIX).order_by("code").first().code
+        self._history(Project.objects.get(code=code), manager, log_entries)
         pages = [
             ("Portfolio (My projects, 25 a page)", "/projects/"),
             ("Portfolio, filtered by search", "/projects/?q=Roll-out+1"),
             ("Project page", f"/projects/{code}/"),
+            ("Phase page (checklist)", f"/projects/{code}/phases/design/"),
             ("Team page", f"/projects/{code}/team/"),
+            ("Configuration log (25 a page)", f"/projects/{code}/config/"),
+            ("Configuration log, searched", f"/projects/{code}/config/?q=VAT"),
+            ("Review meetings", f"/projects/{code}/reviews/"),
+            ("Next meeting's agenda", f"/projects/{code}/reviews/agenda/"),
             ("API: project list", "/api/v1/projects/"),
             ("API: memberships of a project", f"/api/v1/memberships/?project={code}"),
+            ("API: configuration log", f"/api/v1/configuration-changes/?project={code}"),
         ]
         self.stdout.write(
             f"{projects} projects, {Membership.objects.count()} memberships, "
+            f"{ConfigurationChange.objects.count()} configuration changes, "
+            f"{ActionItem.objects.count()} action items, "
             f"{connection.vendor}; {repeat} requests a page\n"
         )
         self.stdout.write("| page | median ms | p95 ms | queries |\n|---|---:|---:|---:|")
@@ -79,6 +91,48 @@ class Command(BaseCommand):
         timings.sort()
         p95 = timings[min(len(timings) - 1, round(0.95 * len(timings)) - 1)]
         return statistics.median(timings), p95, len(queries)
+
+    def _history(self, project: Project, manager: User, log_entries: int) -> None:
+        """A long configuration log and a year of weekly reviews on the measured project."""
+        existing = ConfigurationChange.objects.filter(project=project).count()
+        now = timezone.now()
+        ConfigurationChange.objects.bulk_create(
+            ConfigurationChange(
+                project=project,
+                number=number,
+                area=["Inventory", "Sales", "Finance - Tax", "CRM - Leads"][number % 4],
+                setting=f"Setting {number}",
+                old_value="10%" if number % 3 else "",
+                new_value="8% VAT" if number % 5 == 0 else "On",
+                reason="Agreed in the design workshop.",
+                requested_by=manager,
+                recorded_by=manager,
+                environment=["development", "test", "production"][number % 3],
+                applied_at=now - datetime.timedelta(hours=number),
+            )
+            for number in range(existing + 1, log_entries + 1)
+        )
+        if not ReviewMeeting.objects.filter(project=project).exists():
+            for week in range(52, 0, -1):
+                meeting = ReviewMeeting.objects.create(
+                    project=project,
+                    held_on=timezone.localdate() - datetime.timedelta(weeks=week),
+                    created_by=manager,
+                    notes="Progress, risks, decisions.",
+                )
+                meeting.attendees.add(manager)
+                ActionItem.objects.bulk_create(
+                    ActionItem(
+                        project=project,
+                        raised_in=meeting,
+                        title=f"Follow-up {week}.{n}",
+                        owner=manager,
+                        created_by=manager,
+                        due_date=meeting.held_on + datetime.timedelta(days=7),
+                        status="done" if n else "open",
+                    )
+                    for n in range(3)
+                )
 
     def _portfolio(self, count: int) -> User:
         manager, _created = User.objects.get_or_create(
