@@ -831,8 +831,9 @@ def test_items_owner_uploads_evidence_and_members_download_it(
 
     assert download.status_code == 200
     assert download.headers["Content-Disposition"] == ('attachment; filename="kickoff-minutes.pdf"')
+    # Not download.close(): that fires request_finished, which would close the test's
+    # database connection in the middle of its transaction on PostgreSQL.
     assert b"".join(download.streaming_content) == b"%PDF-1.4 minutes"
-    download.close()
 
     client.force_login(outsider)
     assert client.get(url("item-evidence", project, item.pk)).status_code == 404
