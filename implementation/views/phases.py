@@ -234,19 +234,23 @@ def item_edit(request, project, pk):
         if changes.get("evidence_file") is False:  # "clear" ticked
             changes["evidence_file"] = ""
         try:
-            services.checklist_item_update(actor=request.user, item=item, **changes)
+            saved = services.checklist_item_update(actor=request.user, item=item, **changes)
         except (ApplicationError, ValidationError) as error:
             apply_error(form, error)
         else:
+            if is_partial(request):
+                saved.phase = item.phase
+                return _item_row(request, project, saved)
             messages.success(request, _("Item saved."))
             return redirect(item.phase)
     status = UNPROCESSABLE if form.is_bound else 200
-    return render(
-        request,
-        "implementation/phases/item_form.html",
-        {"project": project, "phase": item.phase, "item": item, "form": form},
-        status=status,
-    )
+    context = {"project": project, "phase": item.phase, "item": item, "form": form}
+    if is_partial(request):
+        # Edit in place: the row turns into its form.
+        return render(
+            request, "implementation/phases/detail.html#item-edit-row", context, status=status
+        )
+    return render(request, "implementation/phases/item_form.html", context, status=status)
 
 
 @project_view(Capability.VIEW_PROJECT)

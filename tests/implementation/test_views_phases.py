@@ -1022,3 +1022,34 @@ def test_page_query_count_does_not_grow_with_checklist_items(client, project, pm
     many = count_queries(client, page(project))
 
     assert few == many
+
+
+def test_item_is_edited_in_place_with_htmx(client, project, pm):
+    item = item_titled(project, KICK_OFF)
+    client.force_login(pm)
+    htmx = {"HX-Request": "true"}
+
+    form_row = client.get(url("item-edit", project, item.pk), headers=htmx)
+    saved_row = client.post(
+        url("item-edit", project, item.pk),
+        {
+            "title": "Kick-off held with the steering group",
+            "kind": "criterion",
+            "is_mandatory": "on",
+        },
+        headers=htmx,
+    )
+    refused_row = client.post(
+        url("item-edit", project, item.pk), {"title": "", "kind": "criterion"}, headers=htmx
+    )
+
+    assert form_row.status_code == 200
+    assert b"<html" not in form_row.content
+    assert b'class="is-editing"' in form_row.content
+    assert saved_row.status_code == 200
+    assert b"Kick-off held with the steering group" in saved_row.content
+    assert b'<form class="stack"' not in saved_row.content
+    assert "checklistChanged" in saved_row.headers["HX-Trigger"]
+    assert refused_row.status_code == 422
+    assert b'class="is-editing"' in refused_row.content
+    assert ChecklistItem.objects.get(pk=item.pk).title == "Kick-off held with the steering group"
