@@ -14,7 +14,17 @@ class ChecklistItemInline(admin.TabularInline):
     model = ChecklistItem
     extra = 0
     fields = ["position", "kind", "title", "is_mandatory", "due_date", "owner", "done_at"]
+    readonly_fields = ["done_at"]
     raw_id_fields = ["owner"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or obj.is_open
+
+    def has_add_permission(self, request, obj=None):
+        return obj is None or obj.is_open
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class PhaseTransitionInline(admin.TabularInline):
@@ -51,11 +61,20 @@ class PhaseAdmin(admin.ModelAdmin):
 
 @admin.register(ChecklistItem)
 class ChecklistItemAdmin(admin.ModelAdmin):
+    """Who ticked what is the gate's record: read-only here, and frozen with the phase."""
+
     list_display = ["title", "phase", "kind", "is_mandatory", "due_date", "done_at"]
     list_filter = ["kind", "is_mandatory", "phase__kind"]
     search_fields = ["title", "phase__project__code"]
     list_select_related = ["phase__project"]
-    raw_id_fields = ["owner", "done_by", "phase"]
+    raw_id_fields = ["owner", "phase"]
+    readonly_fields = ["done_at", "done_by"]
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or obj.phase.is_open)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ConfigurationChange)

@@ -13,7 +13,7 @@ from implementation.choices import Environment, PhaseKind
 from implementation.configuration_forms import AREA_SUGGESTIONS_ID
 from implementation.models import ConfigurationChange
 from projects.forms import DateInput
-from projects.models import Project
+from projects.models import EARLIEST_DATE, LATEST_DATE, Project
 
 
 class ConfigurationChangeFilter(django_filters.FilterSet):
@@ -73,12 +73,16 @@ class ConfigurationChangeFilter(django_filters.FilterSet):
         return timezone.get_current_timezone()
 
     def _start_of(self, day: datetime.date) -> datetime.datetime:
+        # Outside the dates the log accepts, the filter is just "from the start / to the end".
+        day = min(max(day, EARLIEST_DATE), LATEST_DATE)
         return datetime.datetime.combine(day, datetime.time.min, tzinfo=self._zone())
 
     def filter_applied_from(self, queryset, name, value):
         return queryset.filter(applied_at__gte=self._start_of(value))
 
     def filter_applied_to(self, queryset, name, value):
+        if value >= LATEST_DATE:
+            return queryset
         return queryset.filter(applied_at__lt=self._start_of(value + datetime.timedelta(days=1)))
 
     def filter_search(self, queryset, name, value):

@@ -2,7 +2,7 @@
 
 The forms only check shape. Who may attend, who may own an item and which days are free
 are the services' rules: the people fields accept any user, so that a stranger gets the
-service's clear "not on this project's team" error on the field.
+service's clear "choose a member of this project's team" error on the field.
 """
 
 import django_filters
@@ -45,6 +45,7 @@ class MeetingForm(forms.ModelForm):
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["attendees"].queryset = members_of(project)
         self.fields["attendees"].choices = _member_choices(project)
         if self.instance.pk is None and not self.initial.get("held_on"):
             self.initial["held_on"] = project.local_today()
@@ -70,6 +71,7 @@ class ActionItemForm(forms.ModelForm):
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = members_of(project)
         self.fields["owner"].choices = [("", "---------"), *_member_choices(project)]
         meetings = ReviewMeeting.objects.filter(project=project).order_by("-held_on")
         self.fields["raised_in"].queryset = meetings

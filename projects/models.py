@@ -19,6 +19,21 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
 
 
+# Plans, logs and meetings of an implementation project live in this century; a date far
+# outside it is a typo, and would break date arithmetic in timelines and agendas.
+EARLIEST_DATE = datetime.date(2000, 1, 1)
+LATEST_DATE = datetime.date(2100, 12, 31)
+
+
+def validate_plausible_date(value: datetime.date) -> None:
+    day = value.date() if isinstance(value, datetime.datetime) else value
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValidationError(
+            _("Enter a date between %(first)s and %(last)s."),
+            params={"first": EARLIEST_DATE.isoformat(), "last": LATEST_DATE.isoformat()},
+        )
+
+
 class User(AbstractUser):
     """A person who signs in; what they may do comes from their project memberships."""
 
@@ -69,8 +84,10 @@ class Project(models.Model):
         blank=True,
         help_text=_("What the new system must solve, in the business's own words."),
     )
-    start_date = models.DateField(_("start date"))
-    target_go_live = models.DateField(_("target go-live date"))
+    start_date = models.DateField(_("start date"), validators=[validate_plausible_date])
+    target_go_live = models.DateField(
+        _("target go-live date"), validators=[validate_plausible_date]
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=ProjectStatus.choices, default=ProjectStatus.ACTIVE
     )

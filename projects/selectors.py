@@ -2,6 +2,7 @@
 
 from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from projects import policy
 from projects.choices import Role
@@ -34,7 +35,7 @@ def project_get(*, user, code: str) -> Project:
     """One project the user can see, by code; 404 for everyone else."""
     project = _with_viewer_role(Project.objects.visible_to(user), user).filter(code=code).first()
     if project is None:
-        raise Http404("No project matches the given query.")
+        raise Http404(_("No project matches the given query."))
     policy.remember_role(project, user, project.viewer_role)
     return project
 
@@ -42,7 +43,7 @@ def project_get(*, user, code: str) -> Project:
 def membership_list(*, user, project: Project) -> QuerySet[Membership]:
     """The team of a project the user can see, managers first."""
     if not policy.can_see(user, project):
-        raise Http404("No project matches the given query.")
+        raise Http404(_("No project matches the given query."))
     return (
         Membership.objects.filter(project=project)
         .select_related("user")
@@ -61,5 +62,5 @@ def memberships_visible_to(user) -> QuerySet[Membership]:
 def membership_get(*, user, pk: int) -> Membership:
     membership = memberships_visible_to(user).filter(pk=pk).first()
     if membership is None:
-        raise Http404("No membership matches the given query.")
+        raise Http404(_("No membership matches the given query."))
     return membership

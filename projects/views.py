@@ -150,7 +150,7 @@ def _team_context(request, project, add_form=None):
 def _member(request, project, pk):
     membership = selectors.membership_list(user=request.user, project=project).filter(pk=pk).first()
     if membership is None:
-        raise Http404("No membership matches the given query.")
+        raise Http404(_("No membership matches the given query."))
     return membership
 
 

@@ -18,6 +18,7 @@ from implementation.models import ConfigurationChange, Phase
 from implementation.selectors import configuration as selectors
 from implementation.services import configuration as services
 from projects import policy
+from projects.api.fields import SafeDateTimeField
 from projects.models import User
 from projects.policy import Capability, declare
 from projects.selectors import project_get
@@ -141,7 +142,7 @@ class ConfigurationChangeCreateSerializer(serializers.Serializer):
         help_text=gettext_lazy("Username of a project member; omit when no approval was needed."),
     )
     environment = serializers.ChoiceField(choices=Environment.choices)
-    applied_at = serializers.DateTimeField()
+    applied_at = SafeDateTimeField()
     phase = ProjectPhaseField(
         required=False,
         allow_null=True,
@@ -164,6 +165,8 @@ class ConfigurationChangeViewSet(
 
     Entries are never changed or deleted; record a correction with `supersedes` instead.
     """
+
+    lookup_value_regex = r"\d+"  # anything else is a 404, never a 500
 
     serializer_class = ConfigurationChangeSerializer
     filterset_class = ConfigurationChangeFilter

@@ -69,6 +69,12 @@ class PhaseSerializer(serializers.ModelSerializer):
 class MemberField(serializers.SlugRelatedField):
     """A user given by username; whether they are on the team is the service's rule."""
 
+    # Unknown and not on the team read the same, so usernames can't be probed.
+    default_error_messages = {
+        "does_not_exist": gettext_lazy("Choose a member of this project's team."),
+        "invalid": gettext_lazy("Give a username."),
+    }
+
     def __init__(self, **kwargs):
         super().__init__(slug_field="username", queryset=User.objects.all(), **kwargs)
 
@@ -182,6 +188,8 @@ def _viewer_project(request, phase_or_item_project):
 class PhaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The six phases of the projects you belong to; start, complete and reopen them."""
 
+    lookup_value_regex = r"\d+"  # anything else is a 404, never a 500
+
     serializer_class = PhaseSerializer
     filterset_class = PhaseFilter
     ordering_fields = ["position", "planned_start"]
@@ -198,7 +206,7 @@ class PhaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_object(self):
         phase = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
         if phase is None:
-            raise Http404("No phase matches the given query.")
+            raise Http404(_("No phase matches the given query."))
         phase.project = _viewer_project(self.request, phase.project)
         return phase
 
@@ -261,6 +269,8 @@ class ChecklistItemViewSet(
 ):
     """Checklist items (gate criteria and deliverables); filter by project and phase."""
 
+    lookup_value_regex = r"\d+"  # anything else is a 404, never a 500
+
     serializer_class = ChecklistItemSerializer
     filterset_class = ChecklistItemFilter
     ordering_fields = ["position", "due_date"]
@@ -276,7 +286,7 @@ class ChecklistItemViewSet(
     def get_object(self):
         item = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
         if item is None:
-            raise Http404("No checklist item matches the given query.")
+            raise Http404(_("No checklist item matches the given query."))
         item.phase.project = _viewer_project(self.request, item.phase.project)
         return item
 

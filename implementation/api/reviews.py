@@ -31,6 +31,12 @@ POLICY = "project members see; review runners write; an owner moves their own it
 class UsernameField(serializers.SlugRelatedField):
     """A user given by username; whether they are on the team is the service's rule."""
 
+    # Unknown and not on the team read the same, so usernames can't be probed.
+    default_error_messages = {
+        "does_not_exist": gettext_lazy("Choose a member of this project's team."),
+        "invalid": gettext_lazy("Give a username."),
+    }
+
     def __init__(self, **kwargs):
         super().__init__(slug_field="username", queryset=User.objects.all(), **kwargs)
 
@@ -211,6 +217,8 @@ class ReviewMeetingViewSet(
 ):
     """Weekly review meetings of the projects you belong to; filter with ?project=CODE."""
 
+    lookup_value_regex = r"\d+"  # anything else is a 404, never a 500
+
     serializer_class = ReviewMeetingSerializer
     filterset_class = ReviewMeetingFilter
     ordering_fields = ["held_on"]
@@ -227,7 +235,7 @@ class ReviewMeetingViewSet(
     def get_object(self):
         meeting = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
         if meeting is None:
-            raise Http404("No review meeting matches the given query.")
+            raise Http404(_("No review meeting matches the given query."))
         meeting.project = _viewer_project(self.request, meeting.project)
         return meeting
 
@@ -260,6 +268,8 @@ class ActionItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     """Action items from the review meetings; filter with ?project=, ?status= (open,
     in_progress, done, cancelled, or unresolved for open and in progress) and ?owner=."""
 
+    lookup_value_regex = r"\d+"  # anything else is a 404, never a 500
+
     serializer_class = ActionItemSerializer
     filterset_class = ActionItemFilter
     ordering_fields = ["due_date", "status", "created_at"]
@@ -275,7 +285,7 @@ class ActionItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def get_object(self):
         item = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
         if item is None:
-            raise Http404("No action item matches the given query.")
+            raise Http404(_("No action item matches the given query."))
         item.project = _viewer_project(self.request, item.project)
         return item
 

@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from implementation.choices import Environment
+from projects.models import validate_plausible_date
 
 
 class AppendOnlyError(Exception):
@@ -56,7 +57,7 @@ class ConfigurationChange(models.Model):
         related_name="+",
     )
     environment = models.CharField(_("environment"), max_length=20, choices=Environment.choices)
-    applied_at = models.DateTimeField(_("applied at"))
+    applied_at = models.DateTimeField(_("applied at"), validators=[validate_plausible_date])
     phase = models.ForeignKey(
         "implementation.Phase",
         verbose_name=_("phase"),
@@ -88,6 +89,8 @@ class ConfigurationChange(models.Model):
         verbose_name = _("configuration change")
         verbose_name_plural = _("configuration changes")
         ordering = ["project", "-number"]
+        # Related lookups and the admin use the base manager: it must refuse updates too.
+        base_manager_name = "objects"
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "number"], name="configuration_change_number_per_project"
@@ -102,8 +105,12 @@ class ConfigurationChange(models.Model):
         return f"{self.display_number} · {self.area}: {self.setting}"
 
     def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
+        # A new entry only: an instance that names an existing row would overwrite it.
+        if self.pk is not None and (
+            not self._state.adding or type(self)._base_manager.filter(pk=self.pk).exists()
+        ):
             raise AppendOnlyError("The configuration log is append-only.")
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from implementation.choices import ChecklistItemKind, PhaseKind, PhaseStatus
+from projects.models import validate_plausible_date
 
 
 class Phase(models.Model):
@@ -22,10 +23,14 @@ class Phase(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=PhaseStatus.choices, default=PhaseStatus.NOT_STARTED
     )
-    planned_start = models.DateField(_("planned start"))
-    planned_end = models.DateField(_("planned end"))
-    actual_start = models.DateField(_("actual start"), null=True, blank=True)
-    actual_end = models.DateField(_("actual end"), null=True, blank=True)
+    planned_start = models.DateField(_("planned start"), validators=[validate_plausible_date])
+    planned_end = models.DateField(_("planned end"), validators=[validate_plausible_date])
+    actual_start = models.DateField(
+        _("actual start"), null=True, blank=True, validators=[validate_plausible_date]
+    )
+    actual_end = models.DateField(
+        _("actual end"), null=True, blank=True, validators=[validate_plausible_date]
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
@@ -115,7 +120,9 @@ class ChecklistItem(models.Model):
         blank=True,
         related_name="+",
     )
-    due_date = models.DateField(_("due date"), null=True, blank=True)
+    due_date = models.DateField(
+        _("due date"), null=True, blank=True, validators=[validate_plausible_date]
+    )
     is_mandatory = models.BooleanField(_("mandatory"), default=True)
     position = models.PositiveIntegerField(_("position"), default=0)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
@@ -156,6 +163,31 @@ class ChecklistItem(models.Model):
 
     def is_overdue(self, today) -> bool:
         return not self.is_done and self.due_date is not None and self.due_date < today
+
+
+class ChecklistItemEvent(models.Model):
+    """A tick or untick of a checklist item; the item shows only its latest state."""
+
+    class Action(models.TextChoices):
+        TICKED = "ticked", _("Ticked")
+        UNTICKED = "unticked", _("Unticked")
+
+    item = models.ForeignKey(
+        ChecklistItem, verbose_name=_("item"), on_delete=models.CASCADE, related_name="events"
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("checklist item event")
+        verbose_name_plural = _("checklist item events")
+        ordering = ["item", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.action}"
 
 
 class PhaseTransition(models.Model):

@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from implementation.choices import ActionItemStatus
+from projects.models import validate_plausible_date
 
 
 class ReviewMeeting(models.Model):
@@ -15,7 +16,7 @@ class ReviewMeeting(models.Model):
         on_delete=models.CASCADE,
         related_name="review_meetings",
     )
-    held_on = models.DateField(_("date"))
+    held_on = models.DateField(_("date"), validators=[validate_plausible_date])
     attendees = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("attendees"), related_name="+", blank=True
     )
@@ -71,7 +72,7 @@ class ActionItem(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    due_date = models.DateField(_("due date"))
+    due_date = models.DateField(_("due date"), validators=[validate_plausible_date])
     status = models.CharField(
         _("status"),
         max_length=20,

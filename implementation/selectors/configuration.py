@@ -6,6 +6,7 @@ lists and exports cost the same whatever their length.
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from implementation.models import ConfigurationChange
 from projects import policy
@@ -33,7 +34,7 @@ def configuration_change_list(
     from implementation.configuration_filters import ConfigurationChangeFilter
 
     if not policy.can_see(user, project):
-        raise Http404("No project matches the given query.")
+        raise Http404(_("No project matches the given query."))
     queryset = _with_related(ConfigurationChange.objects.filter(project=project)).order_by(
         "-number"
     )
@@ -45,12 +46,12 @@ def configuration_change_list(
 def configuration_change_get(*, user, project: Project, number: int) -> ConfigurationChange:
     """One entry of a visible project's log by its number; 404 for everyone else."""
     if not policy.can_see(user, project):
-        raise Http404("No project matches the given query.")
+        raise Http404(_("No project matches the given query."))
     change = _with_related(
         ConfigurationChange.objects.filter(project=project, number=number)
     ).first()
     if change is None:
-        raise Http404("No configuration change matches the given query.")
+        raise Http404(_("No configuration change matches the given query."))
     return change
 
 
@@ -66,7 +67,7 @@ def configuration_changes_visible_to(user) -> QuerySet[ConfigurationChange]:
 def configuration_change_get_by_pk(*, user, pk: int) -> ConfigurationChange:
     change = configuration_changes_visible_to(user).filter(pk=pk).first()
     if change is None:
-        raise Http404("No configuration change matches the given query.")
+        raise Http404(_("No configuration change matches the given query."))
     return change
 
 

@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from implementation.choices import PhaseKind, PhaseStatus
 from implementation.models import ChecklistItem, Phase, PhaseTransition
@@ -19,7 +20,7 @@ PROGRESS_ANNOTATIONS = {
 
 def _ensure_visible(user, project) -> None:
     if not policy.can_see(user, project):
-        raise Http404("No project matches the given query.")
+        raise Http404(_("No project matches the given query."))
 
 
 def phases_with_progress(*, user, project) -> QuerySet[Phase]:
@@ -50,7 +51,7 @@ def phase_get(*, user, project, kind: str) -> Phase:
     """One phase of a visible project by its kind, with its checklist and history loaded."""
     _ensure_visible(user, project)
     if kind not in PhaseKind.values:
-        raise Http404("No phase matches the given query.")
+        raise Http404(_("No phase matches the given query."))
     phase = (
         Phase.objects.filter(project=project, kind=kind)
         .select_related("owner", "waived_by")
@@ -69,7 +70,7 @@ def phase_get(*, user, project, kind: str) -> Phase:
         .first()
     )
     if phase is None:
-        raise Http404("No phase matches the given query.")
+        raise Http404(_("No phase matches the given query."))
     phase.project = project  # keep the caller's instance and its cached role
     return phase
 
@@ -82,7 +83,7 @@ def checklist_item_get(*, user, project, pk: int) -> ChecklistItem:
         .first()
     )
     if item is None:
-        raise Http404("No checklist item matches the given query.")
+        raise Http404(_("No checklist item matches the given query."))
     item.phase.project = project
     return item
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from implementation.choices import OPEN_ACTION_STATUSES
 from implementation.models import ActionItem, ReviewMeeting
@@ -22,7 +23,7 @@ OPEN = Q(status__in=OPEN_ACTION_STATUSES)
 
 def _ensure_visible(user, project) -> None:
     if not policy.can_see(user, project):
-        raise Http404("No project matches the given query.")
+        raise Http404(_("No project matches the given query."))
 
 
 def _day_end(project, day: datetime.date) -> datetime.datetime:
@@ -72,7 +73,7 @@ def meeting_get(*, user, project, pk: int) -> ReviewMeeting:
         .first()
     )
     if meeting is None:
-        raise Http404("No review meeting matches the given query.")
+        raise Http404(_("No review meeting matches the given query."))
     meeting.project = project  # keep the caller's instance and its cached role
     return meeting
 
@@ -153,7 +154,7 @@ def action_item_get(*, user, project, pk: int) -> ActionItem:
     _ensure_visible(user, project)
     item = _action_items(project).filter(pk=pk).first()
     if item is None:
-        raise Http404("No action item matches the given query.")
+        raise Http404(_("No action item matches the given query."))
     item.project = project
     return item
 

@@ -59,7 +59,7 @@ def _member_errors(project: Project, people: dict[str, User | None]) -> dict[str
         ).values_list("user_id", flat=True)
     )
     return {
-        field: _("%(user)s is not on this project's team.") % {"user": user}
+        field: _("Choose a member of this project's team.")
         for field, user in given.items()
         if user.pk not in member_pks
     }

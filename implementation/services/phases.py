@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 
 from implementation.blueprints import BLUEPRINTS, plan_phases
 from implementation.choices import PHASE_ORDER, PHASE_TRANSITIONS, PhaseStatus
-from implementation.models import ChecklistItem, Phase, PhaseTransition
+from implementation.models import ChecklistItem, ChecklistItemEvent, Phase, PhaseTransition
 from projects import policy
 from projects.errors import ApplicationError
 from projects.models import Membership
@@ -88,9 +88,8 @@ def _lock_phase(phase: Phase) -> Phase:
 
 def _ensure_member(project, user, field: str) -> None:
     if user is not None and not Membership.objects.filter(project=project, user=user).exists():
-        raise ValidationError(
-            {field: _("%(user)s is not on this project's team.") % {"user": user}}
-        )
+        # No names: the caller may not know people outside the project.
+        raise ValidationError({field: _("Choose a member of this project's team.")})
 
 
 def _check_move(phase: Phase, target: str, *, source: str) -> None:
@@ -226,8 +225,14 @@ def phase_update(*, actor, phase: Phase, **changes) -> Phase:
         for field, value in changes.items():
             setattr(locked, field, value)
         locked.full_clean(exclude=["project"])
+        if locked.actual_start is None and locked.status != PhaseStatus.NOT_STARTED:
+            raise ValidationError(
+                {"actual_start": _("A phase that has started keeps its actual start date.")}
+            )
         if locked.actual_end and locked.status != PhaseStatus.COMPLETED:
             raise ValidationError({"actual_end": _("Only a completed phase has an actual end.")})
+        if locked.actual_end is None and locked.status == PhaseStatus.COMPLETED:
+            raise ValidationError({"actual_end": _("A completed phase keeps its actual end date.")})
         locked.save(update_fields=list(changes))
     return locked
 
@@ -322,6 +327,15 @@ def checklist_item_set_done(
         locked = _lock_item(item)
         _ensure_open_phase(locked.phase)
         fields = ["done_at", "done_by", "updated_at"]
+        if is_done != locked.is_done:
+            # The item keeps its latest state; every tick and untick is kept as an event.
+            ChecklistItemEvent.objects.create(
+                item=locked,
+                actor=actor,
+                action=ChecklistItemEvent.Action.TICKED
+                if is_done
+                else ChecklistItemEvent.Action.UNTICKED,
+            )
         if is_done and not locked.is_done:
             locked.done_at, locked.done_by = timezone.now(), actor
         elif not is_done:
@@ -358,4 +372,11 @@ def checklist_item_delete(*, actor, item: ChecklistItem) -> None:
         _ensure_open_phase(locked.phase)
         if locked.is_mandatory:
             policy.ensure(actor, locked.phase.project, Capability.WAIVE_GATE)
+        if locked.is_done or locked.events.exists():
+            raise ApplicationError(
+                _(
+                    "This item has been ticked, so it stays in the phase's record. "
+                    "Make it optional instead."
+                )
+            )
         locked.delete()

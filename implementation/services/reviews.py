@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from implementation.choices import OPEN_ACTION_STATUSES, ActionItemStatus
 from implementation.models import ActionItem, ReviewMeeting
@@ -33,6 +34,9 @@ ACTION_ITEM_EDITABLE_FIELDS = ("title", "owner", "due_date", "raised_in", "statu
 # --- Checks -------------------------------------------------------------------------------
 
 
+NOT_A_MEMBER = gettext_lazy("Choose a member of this project's team.")
+
+
 def _non_members(project: Project, users) -> list[User]:
     member_pks = set(
         Membership.objects.filter(project=project, user__in=users).values_list("user_id", flat=True)
@@ -45,10 +49,8 @@ def _ensure_attendees(project: Project, attendees) -> None:
     if strangers:
         raise ValidationError(
             {
-                "attendees": [
-                    _("%(user)s is not on this project's team.") % {"user": user}
-                    for user in strangers
-                ]
+                # No names: the caller may not know people outside the project.
+                "attendees": [NOT_A_MEMBER]
             }
         )
 
@@ -57,9 +59,7 @@ def _ensure_owner(project: Project, owner) -> None:
     if owner is None:
         raise ValidationError({"owner": _("Every action item needs an owner.")})
     if _non_members(project, [owner]):
-        raise ValidationError(
-            {"owner": _("%(user)s is not on this project's team.") % {"user": owner}}
-        )
+        raise ValidationError({"owner": NOT_A_MEMBER})
 
 
 def _ensure_due_date(due_date) -> None:
@@ -85,7 +85,7 @@ def _duplicate_day_message(held_on: datetime.date) -> str:
 
 def _ensure_meeting_of(project: Project, meeting: ReviewMeeting | None) -> None:
     if meeting is not None and meeting.project_id != project.pk:
-        raise ValidationError({"raised_in": _("That meeting belongs to another project.")})
+        raise ValidationError({"raised_in": _("Choose a meeting of this project.")})
 
 
 def _ensure_status(status: str) -> None:

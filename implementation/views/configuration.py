@@ -55,7 +55,7 @@ def _entry(request, project, number) -> ConfigurationChange:
     try:
         number = int(number)
     except (TypeError, ValueError) as error:
-        raise Http404("No configuration change matches the given query.") from error
+        raise Http404(_("No configuration change matches the given query.")) from error
     return selectors.configuration_change_get(user=request.user, project=project, number=number)
 
 

@@ -313,7 +313,7 @@ def item_evidence(request, project, pk):
     """Evidence files are served through the policy, never from a public URL."""
     item = selectors.checklist_item_get(user=request.user, project=project, pk=pk)
     if not item.evidence_file:
-        raise Http404("No evidence file.")
+        raise Http404(_("No evidence file."))
     return FileResponse(
         item.evidence_file.open("rb"),
         as_attachment=True,

@@ -67,6 +67,8 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Project team members. Filter by project code; project managers add, change, remove."""
 
+    lookup_value_regex = r"\d+"
+
     serializer_class = MembershipSerializer
     filterset_class = MembershipFilter
     ordering_fields = ["role", "department", "created_at"]

@@ -187,8 +187,8 @@ def test_review_runner_records_a_meeting_with_attendees_by_username(
 @pytest.mark.parametrize(
     ("case", "expected"),
     [
-        ("stranger", {"attendees": ["Bao Tran is not on this project's team."]}),
-        ("unknown-username", {"attendees": ["Object with username=ghost does not exist."]}),
+        ("stranger", {"attendees": ["Choose a member of this project's team."]}),
+        ("unknown-username", {"attendees": ["Choose a member of this project's team."]}),
         ("duplicate", "held_on"),
         ("no-date", {"held_on": ["This field is required."]}),
         ("bad-date", "held_on"),
@@ -387,12 +387,12 @@ def test_review_runner_raises_an_action_item(api_as, project, members, meeting, 
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        ({"owner": "STRANGER"}, {"owner": ["Bao Tran is not on this project's team."]}),
-        ({"owner": "ghost"}, {"owner": ["Object with username=ghost does not exist."]}),
+        ({"owner": "STRANGER"}, {"owner": ["Choose a member of this project's team."]}),
+        ({"owner": "ghost"}, {"owner": ["Choose a member of this project's team."]}),
         ({"due_date": None}, {"due_date": ["This field may not be null."]}),
         ({"due_date": "DROP"}, {"due_date": ["This field is required."]}),
         ({"title": ""}, {"title": ["This field may not be blank."]}),
-        ({"raised_in": "FOREIGN"}, {"raised_in": ["That meeting belongs to another project."]}),
+        ({"raised_in": "FOREIGN"}, {"raised_in": ["Choose a meeting of this project."]}),
         ({"raised_in": 999999}, "raised_in"),
     ],
     ids=[

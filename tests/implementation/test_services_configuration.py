@@ -115,7 +115,7 @@ def test_requester_outside_the_team_is_a_field_error_and_nothing_is_saved(
         record_change(pm, requested_by=outsider)
 
     assert caught.value.message_dict == {
-        "requested_by": [f"{outsider.display_name} is not on this project's team."]
+        "requested_by": ["Choose a member of this project's team."]
     }
     assert log_rows() == []
 
@@ -126,9 +126,7 @@ def test_approver_outside_the_team_is_a_field_error_and_nothing_is_saved(
     with pytest.raises(ValidationError) as caught:
         record_change(pm, approved_by=outsider)
 
-    assert caught.value.message_dict == {
-        "approved_by": [f"{outsider.display_name} is not on this project's team."]
-    }
+    assert caught.value.message_dict == {"approved_by": ["Choose a member of this project's team."]}
     assert log_rows() == []
 
 

@@ -511,7 +511,7 @@ def test_update_refuses_an_owner_who_is_not_on_the_team(project, pm, outsider):
     with pytest.raises(ValidationError) as error:
         services.phase_update(actor=pm, phase=phase, owner=outsider, notes="Should not be saved.")
 
-    assert error.value.message_dict == {"owner": [f"{outsider} is not on this project's team."]}
+    assert error.value.message_dict == {"owner": ["Choose a member of this project's team."]}
     assert state(project) == before
 
 
@@ -595,7 +595,7 @@ def test_item_create_refuses_an_owner_who_is_not_on_the_team(project, pm, outsid
             owner=outsider,
         )
 
-    assert error.value.message_dict == {"owner": [f"{outsider} is not on this project's team."]}
+    assert error.value.message_dict == {"owner": ["Choose a member of this project's team."]}
     assert state(project) == before
 
 
@@ -795,7 +795,7 @@ def test_item_update_refuses_an_owner_who_is_not_on_the_team(project, pm, outsid
     with pytest.raises(ValidationError) as error:
         services.checklist_item_update(actor=pm, item=item, owner=outsider)
 
-    assert error.value.message_dict == {"owner": [f"{outsider} is not on this project's team."]}
+    assert error.value.message_dict == {"owner": ["Choose a member of this project's team."]}
     assert state(project) == before
 
 

@@ -89,7 +89,7 @@ def test_a_non_member_attendee_is_a_field_error_and_nothing_is_recorded(project,
     with pytest.raises(ValidationError) as error:
         services.meeting_record(actor=pm, project=project, held_on=today, attendees=[pm, stranger])
 
-    assert field_errors(error) == {"attendees": ["Bao Tran is not on this project's team."]}
+    assert field_errors(error) == {"attendees": ["Choose a member of this project's team."]}
     assert meetings_snapshot(project) == []
 
 
@@ -186,7 +186,7 @@ def test_editing_with_a_non_member_attendee_changes_nothing(project, pm, today):
     with pytest.raises(ValidationError) as error:
         services.meeting_update(actor=pm, meeting=meeting, attendees=[stranger], notes="x")
 
-    assert field_errors(error) == {"attendees": ["Bao Tran is not on this project's team."]}
+    assert field_errors(error) == {"attendees": ["Choose a member of this project's team."]}
     assert meetings_snapshot(project) == before
 
 
@@ -269,7 +269,7 @@ def test_member_without_manage_reviews_cannot_raise_an_action_item(project, memb
 @pytest.mark.parametrize(
     ("owner_kind", "due", "expected"),
     [
-        ("stranger", 3, {"owner": ["Bao Tran is not on this project's team."]}),
+        ("stranger", 3, {"owner": ["Choose a member of this project's team."]}),
         ("none", 3, {"owner": ["Every action item needs an owner."]}),
         ("member", None, {"due_date": ["Every action item needs a due date."]}),
     ],
@@ -315,7 +315,7 @@ def test_an_action_item_cannot_be_raised_in_another_projects_meeting(project, pm
             actor=pm, project=project, title="x", owner=pm, due_date=today, raised_in=elsewhere
         )
 
-    assert field_errors(error) == {"raised_in": ["That meeting belongs to another project."]}
+    assert field_errors(error) == {"raised_in": ["Choose a meeting of this project."]}
     assert items_snapshot(project) == []
 
 
@@ -459,7 +459,7 @@ def test_handing_an_item_to_a_non_member_is_a_field_error(project, pm):
     with pytest.raises(ValidationError) as error:
         services.action_item_update(actor=pm, item=item, owner=stranger)
 
-    assert field_errors(error) == {"owner": ["Bao Tran is not on this project's team."]}
+    assert field_errors(error) == {"owner": ["Choose a member of this project's team."]}
     assert items_snapshot(project) == before
 
 

@@ -351,7 +351,7 @@ def test_member_who_left_the_team_meanwhile_is_a_field_error_from_the_service(
 
     assert response.status_code == 422
     assert response.context["form"].errors == {
-        "requested_by": ["Văn Lạ is not on this project's team."]
+        "requested_by": ["Choose a member of this project's team."]
     }
     assert log_rows() == []
 
