@@ -68,3 +68,9 @@ def record_change(project):
         return configuration_change_record(actor=actor, **values)
 
     return record
+
+
+@pytest.fixture
+def creator(db):
+    """Someone allowed to create projects (tests build real projects from templates)."""
+    return UserFactory(can_create_projects=True)

@@ -13,7 +13,15 @@ from implementation.models import ChecklistItem, Phase, PhaseTransition
 from implementation.services import phases as services
 from projects import services as project_services
 from projects.choices import Role, SystemKind
-from tests.factories import ChecklistItemFactory, UserFactory
+from tests.factories import ChecklistItemFactory
+from tests.implementation.phase_helpers import (  # noqa: F401 (fixtures)
+    complete,
+    item_titled,
+    phase_of,
+    start,
+    state,
+    tick_mandatory,
+)
 
 PHASES_URL = "/api/v1/phases/"
 ITEMS_URL = "/api/v1/checklist-items/"
@@ -39,11 +47,6 @@ TEMPLATE_COUNTS = [
 
 
 @pytest.fixture
-def creator(db):
-    return UserFactory(can_create_projects=True)
-
-
-@pytest.fixture
 def project(creator):
     """The shared `project` fixture, created from the ERP template with its six phases."""
     return project_services.project_create(
@@ -56,44 +59,12 @@ def project(creator):
     )
 
 
-def phase_of(project, kind=PhaseKind.DISCOVERY) -> Phase:
-    return Phase.objects.get(project=project, kind=kind)
-
-
-def item_titled(project, title) -> ChecklistItem:
-    return ChecklistItem.objects.get(phase__project=project, title=title)
-
-
 def phase_url(phase, action="") -> str:
     return f"{PHASES_URL}{phase.pk}/{action + '/' if action else ''}"
 
 
 def item_url(item, action="") -> str:
     return f"{ITEMS_URL}{item.pk}/{action + '/' if action else ''}"
-
-
-def state(project) -> tuple:
-    return (
-        list(Phase.objects.filter(project=project).order_by("pk").values()),
-        list(ChecklistItem.objects.filter(phase__project=project).order_by("pk").values()),
-        list(PhaseTransition.objects.filter(phase__project=project).order_by("pk").values()),
-    )
-
-
-def start(project, actor, kind=PhaseKind.DISCOVERY) -> Phase:
-    return services.phase_start(actor=actor, phase=phase_of(project, kind))
-
-
-def tick_mandatory(phase, user) -> None:
-    ChecklistItem.objects.filter(phase=phase, is_mandatory=True).update(
-        done_at=timezone.now(), done_by=user
-    )
-
-
-def complete(project, actor, kind=PhaseKind.DISCOVERY) -> Phase:
-    phase = start(project, actor, kind)
-    tick_mandatory(phase, actor)
-    return services.phase_complete(actor=actor, phase=phase)
 
 
 def create_payload(**changes) -> dict:

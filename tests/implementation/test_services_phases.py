@@ -14,7 +14,9 @@ from implementation.services import phases as services
 from projects import services as project_services
 from projects.choices import Role, SystemKind
 from projects.errors import ApplicationError
-from tests.factories import UserFactory
+from tests.implementation.phase_helpers import (  # noqa: F401 (fixtures)
+    phase_of,
+)
 
 PLAN_EDITORS = [Role.PROJECT_MANAGER, Role.CONSULTANT, Role.IT]
 NOT_PLAN_EDITORS = [Role.KEY_USER, Role.PILOT_USER, Role.EXECUTIVE, Role.VIEWER]
@@ -37,11 +39,6 @@ DISCOVERY_OPTIONAL = "Master data prepared in the target format"
 
 
 @pytest.fixture
-def creator(db):
-    return UserFactory(can_create_projects=True)
-
-
-@pytest.fixture
 def project(creator):
     """The shared `project` fixture, but created from the ERP template with its six phases."""
     return project_services.project_create(
@@ -52,10 +49,6 @@ def project(creator):
         system_kind=SystemKind.ERP,
         start_date=timezone.localdate() + datetime.timedelta(days=14),
     )
-
-
-def phase_of(project, kind=PhaseKind.DISCOVERY) -> Phase:
-    return Phase.objects.get(project=project, kind=kind)
 
 
 def item_titled(phase, title) -> ChecklistItem:

@@ -17,7 +17,15 @@ from implementation.models import ChecklistItem, Phase, PhaseTransition
 from implementation.services import phases as services
 from projects import services as project_services
 from projects.choices import Role, SystemKind
-from tests.factories import ChecklistItemFactory, UserFactory
+from tests.factories import ChecklistItemFactory
+from tests.implementation.phase_helpers import (  # noqa: F401 (fixtures)
+    complete,
+    item_titled,
+    phase_of,
+    start,
+    state,
+    tick_mandatory,
+)
 
 HTMX = {"HX-Request": "true"}
 LOGIN_URL = "/accounts/login/"
@@ -32,11 +40,6 @@ WAIVER = "Steering group accepts the open items."
 
 
 # --- Helpers ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def creator(db):
-    return UserFactory(can_create_projects=True)
 
 
 @pytest.fixture
@@ -62,38 +65,6 @@ def _media(settings, tmp_path):
 
 def url(name, project, *args) -> str:
     return reverse(f"implementation:{name}", args=[project.code, *args])
-
-
-def phase_of(project, kind=PhaseKind.DISCOVERY) -> Phase:
-    return Phase.objects.get(project=project, kind=kind)
-
-
-def item_titled(project, title) -> ChecklistItem:
-    return ChecklistItem.objects.get(phase__project=project, title=title)
-
-
-def state(project) -> tuple:
-    return (
-        list(Phase.objects.filter(project=project).order_by("pk").values()),
-        list(ChecklistItem.objects.filter(phase__project=project).order_by("pk").values()),
-        list(PhaseTransition.objects.filter(phase__project=project).order_by("pk").values()),
-    )
-
-
-def start(project, actor, kind=PhaseKind.DISCOVERY) -> Phase:
-    return services.phase_start(actor=actor, phase=phase_of(project, kind))
-
-
-def tick_mandatory(phase, user) -> None:
-    ChecklistItem.objects.filter(phase=phase, is_mandatory=True).update(
-        done_at=timezone.now(), done_by=user
-    )
-
-
-def complete(project, actor, kind=PhaseKind.DISCOVERY) -> Phase:
-    phase = start(project, actor, kind)
-    tick_mandatory(phase, actor)
-    return services.phase_complete(actor=actor, phase=phase)
 
 
 def phase_edit_data(phase, **changes) -> dict:
