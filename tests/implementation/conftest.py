@@ -1,5 +1,5 @@
-"""Fixtures for the configuration log tests: a factory for raw rows and a recorder that goes
-through the service, as the pages and the API do."""
+"""Fixtures for the implementation tests: someone who may create projects, and for the
+configuration log a factory for raw rows and a recorder that goes through the service."""
 
 import datetime
 import zoneinfo

@@ -14,7 +14,7 @@ from implementation.services import phases as services
 from projects import services as project_services
 from projects.choices import Role, SystemKind
 from tests.factories import ChecklistItemFactory
-from tests.implementation.phase_helpers import (  # noqa: F401 (fixtures)
+from tests.implementation.phase_helpers import (
     complete,
     item_titled,
     phase_of,

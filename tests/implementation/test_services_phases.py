@@ -14,7 +14,7 @@ from implementation.services import phases as services
 from projects import services as project_services
 from projects.choices import Role, SystemKind
 from projects.errors import ApplicationError
-from tests.implementation.phase_helpers import (  # noqa: F401 (fixtures)
+from tests.implementation.phase_helpers import (
     phase_of,
 )
 
