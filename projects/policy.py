@@ -32,6 +32,7 @@ class Capability(StrEnum):
     MANAGE_DEFECTS = "manage_defects"  # triage, assign, fix
     RUN_TESTS = "run_tests"
     LOG_DEFECTS = "log_defects"
+    RETEST = "retest"  # close or reopen a fixed defect after re-testing it
     COMMENT = "comment"
     SIGN = "sign"
 
@@ -48,12 +49,18 @@ _BUILDERS = frozenset(
     }
 )
 _TESTERS = frozenset(
-    {Capability.VIEW_PROJECT, Capability.RUN_TESTS, Capability.LOG_DEFECTS, Capability.COMMENT}
+    {
+        Capability.VIEW_PROJECT,
+        Capability.RUN_TESTS,
+        Capability.LOG_DEFECTS,
+        Capability.COMMENT,
+        Capability.RETEST,
+    }
 )
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
-    # The project manager manages everything in the project.
-    Role.PROJECT_MANAGER: _ALL,
+    # The project manager manages everything in the project, but the business re-tests.
+    Role.PROJECT_MANAGER: _ALL - {Capability.RETEST},
     # Consultants and IT build: plans, checklists, the configuration log and defects.
     Role.CONSULTANT: _BUILDERS | {Capability.MANAGE_REVIEWS},
     Role.IT: _BUILDERS,
@@ -76,6 +83,7 @@ CAPABILITY_LABELS = {
     Capability.MANAGE_DEFECTS: _("triage and fix defects"),
     Capability.RUN_TESTS: _("run UAT scenarios"),
     Capability.LOG_DEFECTS: _("log defects"),
+    Capability.RETEST: _("re-test a fixed defect"),
     Capability.COMMENT: _("comment"),
     Capability.SIGN: _("sign off"),
 }

@@ -44,8 +44,8 @@ EXPECTED_CAPABILITIES: dict[Role, set[Capability]] = {
         C.LOG_DEFECTS,
         C.COMMENT,
     },
-    Role.KEY_USER: {C.VIEW_PROJECT, C.RUN_TESTS, C.LOG_DEFECTS, C.COMMENT},
-    Role.PILOT_USER: {C.VIEW_PROJECT, C.RUN_TESTS, C.LOG_DEFECTS, C.COMMENT},
+    Role.KEY_USER: {C.VIEW_PROJECT, C.RUN_TESTS, C.LOG_DEFECTS, C.COMMENT, C.RETEST},
+    Role.PILOT_USER: {C.VIEW_PROJECT, C.RUN_TESTS, C.LOG_DEFECTS, C.COMMENT, C.RETEST},
     Role.EXECUTIVE: {C.VIEW_PROJECT, C.SIGN},
     Role.VIEWER: {C.VIEW_PROJECT},
 }
@@ -61,6 +61,7 @@ ALL_CAPABILITIES = [
     "manage_defects",
     "run_tests",
     "log_defects",
+    "retest",
     "comment",
     "sign",
 ]
