@@ -9,6 +9,7 @@ from projects.views import home
 api_v1 = [
     path("", include("projects.api.urls")),
     path("", include("implementation.api.urls")),
+    path("", include("uat.api.urls")),
     path("auth/token/", obtain_auth_token, name="token"),
 ]
 
@@ -21,6 +22,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("projects/", include("projects.urls")),
     path("projects/<str:code>/", include("implementation.urls")),
+    path("projects/<str:code>/uat/", include("uat.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -10,7 +10,7 @@ from projects.choices import Role
 from projects.errors import ApplicationError
 from uat.choices import DEFECT_TRANSITIONS, DefectStatus, Severity
 from uat.models import Defect, DefectEvent
-from uat.services import defect_report, defect_transition
+from uat.services.defects import defect_report, defect_transition
 
 S = DefectStatus
 TARGET_DATE = datetime.date(2026, 12, 31)

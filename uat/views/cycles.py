@@ -1,0 +1,3 @@
+"""Pages of this area; filled in with the feature."""
+
+urlpatterns: list = []
