@@ -31,6 +31,7 @@ class Capability(StrEnum):
     MANAGE_REVIEWS = "manage_reviews"  # weekly review meetings and their action items
     MANAGE_DEFECTS = "manage_defects"  # triage, assign, fix
     RUN_TESTS = "run_tests"
+    MANAGE_TESTS = "manage_tests"  # write scenarios, plan test cycles, assign pilot users
     LOG_DEFECTS = "log_defects"
     RETEST = "retest"  # close or reopen a fixed defect after re-testing it
     COMMENT = "comment"
@@ -62,10 +63,10 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     # The project manager manages everything in the project, but the business re-tests.
     Role.PROJECT_MANAGER: _ALL - {Capability.RETEST},
     # Consultants and IT build: plans, checklists, the configuration log and defects.
-    Role.CONSULTANT: _BUILDERS | {Capability.MANAGE_REVIEWS},
+    Role.CONSULTANT: _BUILDERS | {Capability.MANAGE_REVIEWS, Capability.MANAGE_TESTS},
     Role.IT: _BUILDERS,
-    # Business users test, log defects and comment.
-    Role.KEY_USER: _TESTERS,
+    # Business users test, log defects and comment; key users also write the scenarios.
+    Role.KEY_USER: _TESTERS | {Capability.MANAGE_TESTS},
     Role.PILOT_USER: _TESTERS,
     # Executives read everything and sign.
     Role.EXECUTIVE: frozenset({Capability.VIEW_PROJECT, Capability.SIGN}),
@@ -82,6 +83,7 @@ CAPABILITY_LABELS = {
     Capability.MANAGE_REVIEWS: _("run review meetings"),
     Capability.MANAGE_DEFECTS: _("triage and fix defects"),
     Capability.RUN_TESTS: _("run UAT scenarios"),
+    Capability.MANAGE_TESTS: _("manage UAT scenarios and cycles"),
     Capability.LOG_DEFECTS: _("log defects"),
     Capability.RETEST: _("re-test a fixed defect"),
     Capability.COMMENT: _("comment"),
