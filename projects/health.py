@@ -19,6 +19,8 @@ from implementation.choices import OPEN_ACTION_STATUSES, PhaseKind, PhaseStatus
 from implementation.models import ActionItem, ChecklistItem, Phase
 from projects.choices import BUSINESS_DEPARTMENTS, Department, ProjectStatus, Role
 from projects.models import Membership, Project
+from uat.choices import OPEN_STATUSES, Severity
+from uat.models import Defect
 
 OVERDUE_RED_DAYS = 7  # a mandatory item overdue by more than this turns the project red
 GO_LIVE_WARNING_DAYS = 30  # testing still open this close to go-live is a warning
@@ -72,13 +74,14 @@ class ProjectFacts:
     oldest_mandatory_due: datetime.date | None = None
     team: list[tuple[str, str]] = field(default_factory=list)  # (role, department)
     overdue_action_items: int = 0
+    open_defects: dict[str, int] = field(default_factory=dict)  # severity -> count
 
 
 # --- Facts --------------------------------------------------------------------------------
 
 
 def load_facts(projects: Iterable[Project]) -> dict[int, ProjectFacts]:
-    """Facts for many projects in four queries, whatever their number."""
+    """Facts for many projects in five queries, whatever their number."""
     facts = {p.pk: ProjectFacts(project=p, today=p.local_today()) for p in projects}
     if not facts:
         return facts
@@ -119,6 +122,13 @@ def load_facts(projects: Iterable[Project]) -> dict[int, ProjectFacts]:
         fact = facts[row["project"]]
         if row["oldest"] < fact.today:
             fact.overdue_action_items = row["count"]
+    open_defects = (
+        Defect.objects.filter(project__in=facts, status__in=OPEN_STATUSES)
+        .values("project", "severity")
+        .annotate(count=Count("pk"))
+    )
+    for row in open_defects:
+        facts[row["project"]].open_defects[row["severity"]] = row["count"]
     return facts
 
 
@@ -237,6 +247,33 @@ def action_items_overdue(facts: ProjectFacts) -> Iterable[Finding]:
                 facts.overdue_action_items,
             )
             % {"count": facts.overdue_action_items},
+        )
+
+
+@rule
+def blocking_defects_open(facts: ProjectFacts) -> Iterable[Finding]:
+    """Open critical defects stop a go-live (red); open high ones threaten it (amber)."""
+    critical = facts.open_defects.get(Severity.CRITICAL, 0)
+    high = facts.open_defects.get(Severity.HIGH, 0)
+    if critical:
+        yield Finding(
+            Level.RED,
+            ngettext(
+                "%(count)d critical defect is open.",
+                "%(count)d critical defects are open.",
+                critical,
+            )
+            % {"count": critical},
+        )
+    if high:
+        yield Finding(
+            Level.AMBER,
+            ngettext(
+                "%(count)d high-severity defect is open.",
+                "%(count)d high-severity defects are open.",
+                high,
+            )
+            % {"count": high},
         )
 
 

@@ -148,19 +148,21 @@ def test_agenda_carries_the_slot_and_today_in_the_projects_time_zone(hanoi_proje
 # --- Sections -----------------------------------------------------------------------------
 
 
-def test_agenda_has_the_three_standard_sections_in_order_with_titles(hanoi_project):
+def test_agenda_has_the_standard_sections_in_order_with_titles(hanoi_project):
     result = build_agenda(project=hanoi_project, now=NOW)
 
     assert [(s.key, s.title) for s in result.sections] == [
         ("overdue_checklist_items", "Overdue checklist items"),
         ("open_action_items", "Open action items"),
         ("configuration_changes", "Configuration changes"),
+        ("blocking_defects", "Open critical and high defects"),  # registered by the uat app
     ]
-    assert [s.items for s in result.sections] == [(), (), ()]
+    assert [s.items for s in result.sections] == [(), (), (), ()]
     assert [s.empty_text for s in result.sections] == [
         "No checklist item is overdue.",
         "No open action items.",
         "No configuration change recorded since the last meeting.",
+        "No critical or high defect is open.",
     ]
 
 
@@ -310,6 +312,7 @@ def test_a_registered_provider_adds_its_section_and_one_returning_none_adds_noth
         "overdue_checklist_items",
         "open_action_items",
         "configuration_changes",
+        "blocking_defects",
         "pending_signoffs",
     ]
     assert seen == [
@@ -328,6 +331,7 @@ def test_the_registry_holds_exactly_the_standard_providers():
         "overdue_checklist_items",
         "open_action_items",
         "configuration_changes",
+        "blocking_defects",
     ]
 
 
@@ -362,9 +366,9 @@ def test_agenda_runs_the_same_number_of_queries_for_2_and_20_rows(db):
     few, few_sizes = count_queries(few_project)
     many, many_sizes = count_queries(many_project)
 
-    assert few_sizes == [2, 2, 2]
-    assert many_sizes == [20, 20, 20]
-    assert few == many == 4
+    assert few_sizes == [2, 2, 2, 0]
+    assert many_sizes == [20, 20, 20, 0]
+    assert few == many == 5
 
 
 @pytest.mark.django_db

@@ -546,6 +546,7 @@ def test_every_member_reads_the_agenda_as_json(api_as, project, members, meeting
         "overdue_checklist_items",
         "open_action_items",
         "configuration_changes",
+        "blocking_defects",
     ]
     actions = body["sections"][1]
     assert actions["title"] == "Open action items"

@@ -191,7 +191,7 @@ def test_health_of_many_projects_takes_a_fixed_number_of_queries():
             health.health_for(projects)
         return len(context)
 
-    assert queries_for(2) == queries_for(20) == 4
+    assert queries_for(2) == queries_for(20) == 5
 
 
 def test_current_phase_prefers_the_furthest_phase_in_progress():
@@ -204,3 +204,37 @@ def test_current_phase_prefers_the_furthest_phase_in_progress():
     assert health.current_phase(phases).kind == PhaseKind.DEVELOPMENT
     assert health.current_phase(phases[:1] + phases[3:]).kind == PhaseKind.TESTING
     assert health.current_phase(phases[:1]) is None
+
+
+@pytest.mark.django_db
+def test_open_critical_defects_are_red_and_high_ones_amber():
+    from uat.models import Defect
+
+    project = staffed_project()
+    reporter = project.memberships.first().user
+    for number, (severity, status) in enumerate(
+        [
+            ("critical", "new"),
+            ("high", "fixed"),
+            ("high", "in_progress"),
+            ("critical", "closed"),
+            ("low", "new"),
+        ],
+        start=1,
+    ):
+        Defect.objects.create(
+            project=project,
+            number=number,
+            title="x",
+            severity=severity,
+            status=status,
+            reporter=reporter,
+        )
+
+    result = health_of(project)
+
+    assert result.level == Level.RED
+    assert [f.message for f in result.findings] == [
+        "1 critical defect is open.",
+        "2 high-severity defects are open.",
+    ]
