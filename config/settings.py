@@ -235,6 +235,7 @@ SPECTACULAR_SETTINGS = {
         "ChecklistItemKindEnum": "implementation.choices.ChecklistItemKind",
         "EnvironmentEnum": "implementation.choices.Environment",
         "ActionItemStatusEnum": "implementation.choices.ActionItemStatus",
+        "DefectStatusEnum": "uat.choices.DefectStatus",
     },
 }
 
