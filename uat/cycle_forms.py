@@ -86,6 +86,13 @@ class RunForm(forms.Form):
     failed_step = forms.TypedChoiceField(
         label=_("Failed at step"), required=False, coerce=int, empty_value=None
     )
+    attachment = forms.FileField(
+        label=_("Screenshot or document"),
+        required=False,
+        help_text=_(
+            "PNG, JPEG, PDF, XLSX or TXT, up to 10 MB. Goes with the defect when one is logged."
+        ),
+    )
     log_defect = forms.BooleanField(
         label=_("Log a defect for this failure"), required=False, initial=True
     )
@@ -97,7 +104,7 @@ class RunForm(forms.Form):
         label=_("Defect description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, data=None, *, scenario, steps):
+    def __init__(self, data=None, files=None, *, scenario, steps):
         self.steps = {step.pk: step for step in steps}
         first = steps[0] if steps else None
         initial = {
@@ -105,7 +112,7 @@ class RunForm(forms.Form):
             "defect_severity": Severity.MEDIUM,
             "log_defect": True,
         }
-        super().__init__(data, initial=initial)
+        super().__init__(data, files, initial=initial)
         self.fields["failed_step"].choices = [("", "—")] + [
             (step.pk, f"{step.position}. {step.action}"[:80]) for step in steps
         ]

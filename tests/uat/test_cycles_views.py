@@ -349,3 +349,58 @@ def test_page_query_count_does_not_grow_with_scenarios(client, project, pm, pilo
         counts.append(_query_count(client, _page_url(name, project, cycle, None)))
 
     assert counts[0] == counts[1]
+
+
+def _failed_run_with(client, project, cycle, entry, upload):
+    return client.post(
+        _url("run", project, cycle.pk, entry.pk),
+        {
+            "result": "failed",
+            "actual_result": "Total shows 0 VND",
+            "failed_step": str(entry.scenario.steps.get(position=1).pk),
+            "log_defect": "on",
+            "defect_title": "Total is zero",
+            "defect_severity": "medium",
+            "attachment": upload,
+        },
+    )
+
+
+def test_a_failed_run_carries_its_screenshot_to_the_defect(
+    client, project, pilot_user, cycle, entry, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.uat.test_attachments import tiny_png
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(pilot_user)
+
+    response = _failed_run_with(
+        client, project, cycle, entry, SimpleUploadedFile("till.png", tiny_png(), "image/png")
+    )
+
+    assert response.status_code == 302
+    attachment = models.Attachment.objects.get()
+    defect = models.Defect.objects.get()
+    assert (attachment.defect, attachment.execution) == (defect, defect.execution)
+    assert (attachment.original_name, attachment.content_type) == ("till.png", "image/png")
+
+
+def test_a_refused_screenshot_saves_neither_run_nor_defect(
+    client, project, pilot_user, cycle, entry, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(pilot_user)
+
+    response = _failed_run_with(
+        client, project, cycle, entry, SimpleUploadedFile("till.png", b"MZ\x90\x00exe", "image/png")
+    )
+
+    assert response.status_code == 422
+    assert response.context["form"].errors["attachment"]
+    assert models.TestExecution.objects.count() == 0
+    assert models.Defect.objects.count() == 0
+    assert models.Attachment.objects.count() == 0

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from projects import policy
 from projects.policy import Capability
+from uat.attachments import attachment_add
 from uat.choices import ExecutionResult, Priority, Severity
 from uat.models import CycleScenario, ScenarioStep, TestCycle, TestExecution, TestScenario
 from uat.services.defects import defect_report
@@ -105,8 +106,13 @@ def execution_record(
     notes: str = "",
     failed_step: ScenarioStep | None = None,
     defect: dict | None = None,
+    attachments: list | None = None,
 ) -> TestExecution:
-    """Record a run of a scenario in scope; a failed run may log its defect at once."""
+    """Record a run of a scenario in scope; a failed run may log its defect at once.
+
+    Uploaded files go with the run and, when one is logged, its defect; a refused file
+    leaves nothing saved.
+    """
     _ensure_may_run(actor, entry)
     if result not in ExecutionResult.values:
         raise ValidationError({"result": _("Choose pass, fail, blocked or not run.")})
@@ -125,10 +131,22 @@ def execution_record(
         )
         execution.full_clean()
         execution.save()
+        logged = None
         if defect:
             details = _defect_details(entry, execution, failed_step, dict(defect))
             title, severity = details.pop("title"), details.pop("severity")
-            defect_report(
+            logged = defect_report(
                 actor=actor, project=entry.cycle.project, title=title, severity=severity, **details
             )
+        for upload in attachments or []:
+            try:
+                attachment_add(
+                    actor=actor,
+                    project=entry.cycle.project,
+                    upload=upload,
+                    defect=logged,
+                    execution=execution,
+                )
+            except ValidationError as error:
+                raise ValidationError({"attachment": error.messages}) from error
     return execution

@@ -168,7 +168,7 @@ def run(request, project, pk, entry_pk):
         raise PermissionDenied(_("This scenario is not assigned to you in this cycle."))
     scenario = entry.scenario
     steps = list(scenario.steps.all())
-    form = RunForm(request.POST or None, scenario=scenario, steps=steps)
+    form = RunForm(request.POST or None, request.FILES or None, scenario=scenario, steps=steps)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -180,6 +180,7 @@ def run(request, project, pk, entry_pk):
                 notes=data["notes"],
                 failed_step=data["failed_step"],
                 defect=form.defect_data(),
+                attachments=[data["attachment"]] if data.get("attachment") else [],
             )
         except (ApplicationError, ValidationError) as error:
             apply_error(form, error)
