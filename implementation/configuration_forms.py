@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from implementation.models import ConfigurationChange, Phase
 from projects.models import User
+from uat.models import Defect
 
 AREA_SUGGESTIONS_ID = "configuration-areas"
 
@@ -43,6 +44,7 @@ class ConfigurationChangeForm(forms.ModelForm):
             "environment",
             "applied_at",
             "phase",
+            "defect",
             "supersedes",
         ]
         widgets = {
@@ -77,6 +79,11 @@ class ConfigurationChangeForm(forms.ModelForm):
         }
         self.fields["phase"].queryset = Phase.objects.filter(project=project).order_by("position")
         self.fields["phase"].error_messages["invalid_choice"] = _("Choose a phase of this project.")
+        defect = self.fields["defect"]
+        defect.queryset = Defect.objects.filter(project=project).order_by("-number")
+        defect.label_from_instance = str
+        defect.to_field_name = "number"
+        defect.error_messages["invalid_choice"] = _("Choose a defect of this project.")
         supersedes = self.fields["supersedes"]
         supersedes.queryset = ConfigurationChange.objects.filter(project=project)
         supersedes.to_field_name = "number"

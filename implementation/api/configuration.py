@@ -22,6 +22,7 @@ from projects.api.fields import SafeDateTimeField
 from projects.models import User
 from projects.policy import Capability, declare
 from projects.selectors import project_get
+from uat.models import Defect
 
 POLICY = "project members read the configuration log; recording needs edit_configuration_log"
 
@@ -40,6 +41,11 @@ class ConfigurationChangeSerializer(serializers.ModelSerializer):
     )
     superseded_by = serializers.SerializerMethodField(
         help_text=gettext_lazy("Number of the entry that corrects this one.")
+    )
+    defect = serializers.SlugRelatedField(
+        slug_field="number",
+        read_only=True,
+        help_text=gettext_lazy("Number of the defect this change fixes."),
     )
 
     class Meta:
@@ -60,6 +66,7 @@ class ConfigurationChangeSerializer(serializers.ModelSerializer):
             "environment",
             "applied_at",
             "phase",
+            "defect",
             "supersedes",
             "superseded_by",
             "recorded_by",
@@ -120,6 +127,20 @@ class ProjectEntryField(serializers.SlugRelatedField):
         return ConfigurationChange.objects.filter(project=project)
 
 
+class ProjectDefectField(serializers.SlugRelatedField):
+    default_error_messages = {
+        "does_not_exist": gettext_lazy("This project has no defect number {value}."),
+        "invalid": gettext_lazy("Give a defect number."),
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="number", queryset=Defect.objects.none(), **kwargs)
+
+    def get_queryset(self):
+        project = self.context.get("project")
+        return Defect.objects.filter(project=project) if project else Defect.objects.none()
+
+
 class ConfigurationChangeCreateSerializer(serializers.Serializer):
     """A new entry: people by username, the phase by kind, a corrected entry by number."""
 
@@ -154,6 +175,12 @@ class ConfigurationChangeCreateSerializer(serializers.Serializer):
         allow_null=True,
         default=None,
         help_text=gettext_lazy("Number of the entry this one corrects."),
+    )
+    defect = ProjectDefectField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=gettext_lazy("Number of the defect this change fixes."),
     )
 
 

@@ -66,6 +66,15 @@ class ConfigurationChange(models.Model):
         blank=True,
         related_name="configuration_changes",
     )
+    defect = models.ForeignKey(
+        "uat.Defect",
+        verbose_name=_("caused by defect"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="configuration_changes",
+        help_text=_("The defect this change fixes, if any."),
+    )
     supersedes = models.OneToOneField(
         "self",
         verbose_name=_("corrects entry"),

@@ -18,6 +18,7 @@ RELATED = (
     "approved_by",
     "recorded_by",
     "phase",
+    "defect",
     "supersedes",
     "superseded_by",
 )

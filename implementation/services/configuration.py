@@ -81,6 +81,7 @@ def configuration_change_record(
     approved_by: User | None = None,
     phase: Phase | None = None,
     supersedes: ConfigurationChange | None = None,
+    defect=None,
 ) -> ConfigurationChange:
     """Append an entry to the project's log with the next number; the actor is its recorder.
 
@@ -100,6 +101,8 @@ def configuration_change_record(
             errors.setdefault("applied_at", []).append(_("Give the time with its time zone."))
         if phase is not None and phase.project_id != locked.pk:
             errors.setdefault("phase", []).append(_("Choose a phase of this project."))
+        if defect is not None and defect.project_id != locked.pk:
+            errors.setdefault("defect", []).append(_("Choose a defect of this project."))
         if supersedes is not None:
             if supersedes.project_id != locked.pk:
                 errors.setdefault("supersedes", []).append(
@@ -125,6 +128,7 @@ def configuration_change_record(
             applied_at=applied_at,
             phase=phase,
             supersedes=supersedes,
+            defect=defect,
             recorded_by=actor,
         )
         try:

@@ -92,6 +92,7 @@ def test_entry_has_the_documented_fields(api_as, project, pm, key_user, record_c
         "environment": "test",
         "applied_at": "2026-03-02T14:30:00+07:00",
         "phase": "design",
+        "defect": None,
         "supersedes": 1,
         "superseded_by": None,
         "recorded_by": pm.username,

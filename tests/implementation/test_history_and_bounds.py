@@ -233,3 +233,43 @@ def test_admin_cannot_change_or_delete_items_of_a_completed_phase(real_project, 
     assert item.title != "Rewritten"
     assert item.done_by == creator
     assert Phase.objects.get(pk=phase.pk).status == PhaseStatus.COMPLETED
+
+
+def test_a_configuration_change_links_the_defect_that_caused_it(real_project, creator, api_as):
+    from uat.services.defects import defect_report
+
+    defect = defect_report(actor=creator, project=real_project, title="VAT 8%", severity="high")
+    other = project_services.project_create(
+        actor=creator,
+        name="Other",
+        code="OTH-ERP",
+        client_organisation="Other",
+        system_kind=SystemKind.ERP,
+        start_date=timezone.localdate(),
+    )
+    foreign = defect_report(actor=creator, project=other, title="Elsewhere", severity="low")
+    payload = {
+        "project": real_project.code,
+        "area": "Finance - Tax",
+        "setting": "Reduced VAT",
+        "new_value": "8%",
+        "reason": "Fixes the defect",
+        "requested_by": creator.username,
+        "environment": "test",
+        "applied_at": "2026-11-20T10:00:00+07:00",
+    }
+
+    linked = api_as(creator).post(
+        "/api/v1/configuration-changes/", {**payload, "defect": defect.number}, format="json"
+    )
+    refused = api_as(creator).post(
+        "/api/v1/configuration-changes/",
+        {**payload, "defect": foreign.number + 100},
+        format="json",
+    )
+
+    assert linked.status_code == 201
+    assert linked.json()["defect"] == defect.number
+    assert ConfigurationChange.objects.get(pk=linked.json()["pk"]).defect == defect
+    assert refused.status_code == 400
+    assert list(refused.json()) == ["defect"]
