@@ -79,8 +79,8 @@ MEETINGS = (
         weeks_ago=2,
         attendees=("pm", "consultant", "it", "keyuser", "sales", "warehouse"),
         notes=(
-            "UAT round 1: 41 of 64 scenarios run, pass rate 88%. 14 defects logged, two of "
-            "them high: promotion prices round wrongly at the POS, and a transfer between "
+            "UAT round 1: 41 of 60 scenarios run so far. 26 defects logged, almost all minor; "
+            "two are high: promotion prices round wrongly at the POS, and a transfer between "
             "the two warehouses doubles the quantity received.\n"
             "The e-invoice connector passed against the provider's sandbox."
         ),
@@ -114,12 +114,13 @@ MEETINGS = (
         weeks_ago=1,
         attendees=("pm", "consultant", "it", "keyuser", "sales", "warehouse", "hr", "executive"),
         notes=(
-            "UAT round 1: 60 of 64 scenarios run, pass rate 93%. The rounding defect is fixed "
-            "and re-tested; the warehouse transfer defect is still open.\n"
+            "UAT round 1 is over: all 60 scenarios run, 37 defects, almost all minor, most "
+            "already fixed. The rounding defect is fixed; the warehouse transfer defect is "
+            "still open.\n"
             "Sales asked for a quick way to reprint a VAT invoice at the counter."
         ),
         decisions=(
-            "A short round 2 covers the four remaining scenarios and the re-tests.\n"
+            "Round 2 re-runs every scenario and the pilot users re-test each fix.\n"
             "The reprint shortcut waits for hypercare; it goes into the configuration log "
             "as a request."
         ),

@@ -19,11 +19,12 @@ from implementation.services import phases as phase_services
 from projects import services
 from projects.choices import Department, ProjectStatus, Role, SystemKind
 from projects.models import Membership, Project, User
+from uat.demo import seed_uat
 
 DEMO_CODE = "HNR-ERP"
 
 # Each area adds its part of the demo: seed(project=..., users={username: User}, today=...).
-_AREA_SEEDS: list = [seed_configuration_log, seed_review_meetings]
+_AREA_SEEDS: list = [seed_configuration_log, seed_review_meetings, seed_uat]
 
 
 @dataclass(frozen=True)
