@@ -1,4 +1,4 @@
-"""The access matrix for every page under /projects/<code>/ that implementation adds:
+"""The access matrix for every page under /projects/<code>/ that implementation and uat add:
 generated from the URL configuration, so a new page is covered without editing this file."""
 
 import re
@@ -12,7 +12,7 @@ from tests.projects.test_urls_policy import LOGIN_URL, walk
 PATTERNS = [
     (name, re.findall(r"<(?:\w+:)?(\w+)>", route))
     for route, _namespace, name, _pattern in walk(get_resolver().url_patterns)
-    if name and name.split(":")[0] == "implementation"
+    if name and name.split(":")[0] in {"implementation", "uat"}
 ]
 
 
@@ -25,12 +25,17 @@ def test_the_matrix_covers_the_implementation_pages():
         "implementation:config-export-xlsx",
         "implementation:agenda",
         "implementation:action-status",
+        "uat:my-tests",
+        "uat:run",
+        "uat:defect-transition",
+        "uat:attachment-download",
+        "uat:scenario-import",
     } <= names
     assert all("code" in arguments for _, arguments in PATTERNS)
 
 
 def url_for(name: str, arguments: list[str], code: str) -> str:
-    values = {"code": code, "kind": "design", "pk": 1, "number": 1}
+    values = {"code": code, "kind": "design", "pk": 1, "number": 1, "entry_pk": 1}
     return reverse(name, kwargs={key: values[key] for key in arguments})
 
 
