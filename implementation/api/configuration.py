@@ -18,8 +18,7 @@ from implementation.models import ConfigurationChange, Phase
 from implementation.selectors import configuration as selectors
 from implementation.services import configuration as services
 from projects import policy
-from projects.api.fields import SafeDateTimeField
-from projects.models import User
+from projects.api.fields import ProjectMemberField, SafeDateTimeField
 from projects.policy import Capability, declare
 from projects.selectors import project_get
 from uat.models import Defect
@@ -79,22 +78,6 @@ class ConfigurationChangeSerializer(serializers.ModelSerializer):
             return change.superseded_by.number
         except ConfigurationChange.superseded_by.RelatedObjectDoesNotExist:
             return None
-
-
-class ProjectMemberField(serializers.SlugRelatedField):
-    """A member of the project, by username; everyone else is simply not found."""
-
-    default_error_messages = {
-        "does_not_exist": gettext_lazy("No member of this project has the username {value}."),
-        "invalid": gettext_lazy("Give a username."),
-    }
-
-    def __init__(self, **kwargs):
-        super().__init__(slug_field="username", queryset=User.objects.none(), **kwargs)
-
-    def get_queryset(self):
-        project = self.context.get("project")
-        return User.objects.filter(memberships__project=project) if project else User.objects.none()
 
 
 class ProjectPhaseField(serializers.SlugRelatedField):

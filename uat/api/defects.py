@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from implementation.choices import Environment
 from projects import policy
-from projects.models import User
+from projects.api.fields import ProjectMemberField
 from projects.policy import Capability, declare
 from projects.selectors import project_get
 from uat import attachments
@@ -72,22 +72,6 @@ class DefectSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
-
-
-class ProjectMemberField(serializers.SlugRelatedField):
-    """A member of the project, by username; everyone else is simply not found."""
-
-    default_error_messages = {
-        "does_not_exist": gettext_lazy("No member of this project has the username {value}."),
-        "invalid": gettext_lazy("Give a username."),
-    }
-
-    def __init__(self, **kwargs):
-        super().__init__(slug_field="username", queryset=User.objects.none(), **kwargs)
-
-    def get_queryset(self):
-        project = self.context.get("project")
-        return User.objects.filter(memberships__project=project) if project else User.objects.none()
 
 
 class ProjectCycleField(serializers.PrimaryKeyRelatedField):

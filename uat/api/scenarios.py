@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from implementation.models import ConfigurationChange
+from implementation.api.configuration import ProjectEntryField
 from projects import policy
 from projects.choices import Department
 from projects.policy import Capability, declare
@@ -67,22 +67,6 @@ class StepInputSerializer(serializers.Serializer):
     expected_result = serializers.CharField()
 
 
-class ProjectChangeField(serializers.SlugRelatedField):
-    default_error_messages = {
-        "does_not_exist": gettext_lazy("This project's log has no entry number {value}."),
-        "invalid": gettext_lazy("Give an entry number."),
-    }
-
-    def __init__(self, **kwargs):
-        super().__init__(slug_field="number", queryset=ConfigurationChange.objects.none(), **kwargs)
-
-    def get_queryset(self):
-        project = self.context.get("project")
-        if project is None:
-            return ConfigurationChange.objects.none()
-        return ConfigurationChange.objects.filter(project=project)
-
-
 class TestScenarioUpdateSerializer(serializers.Serializer):
     """Fields to change; `steps`, when given, replaces every step."""
 
@@ -93,7 +77,7 @@ class TestScenarioUpdateSerializer(serializers.Serializer):
     priority = serializers.ChoiceField(choices=Priority.choices)
     preconditions = serializers.CharField(allow_blank=True)
     requirement_reference = serializers.CharField(max_length=120, allow_blank=True)
-    configuration_change = ProjectChangeField(
+    configuration_change = ProjectEntryField(
         allow_null=True,
         help_text=gettext_lazy("Number of an entry of the project's configuration log."),
     )
@@ -110,7 +94,7 @@ class TestScenarioCreateSerializer(TestScenarioUpdateSerializer):
     requirement_reference = serializers.CharField(
         max_length=120, allow_blank=True, required=False, default=""
     )
-    configuration_change = ProjectChangeField(
+    configuration_change = ProjectEntryField(
         allow_null=True,
         required=False,
         default=None,
