@@ -131,48 +131,49 @@ def phase_start(request, project, kind):
     return redirect(phase)
 
 
-@project_view(Capability.EDIT_PLAN)
-@require_http_methods(["GET", "POST"])
-def phase_complete(request, project, kind):
+def _phase_move_page(request, project, kind, *, action, form_class, move, done_message):
+    """The confirm page of a phase move that asks for words (a waiver, a reason)."""
     phase = selectors.phase_get(user=request.user, project=project, kind=kind)
-    form = PhaseCompleteForm(request.POST if request.method == "POST" else None)
+    form = form_class(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.phase_complete(
-                actor=request.user, phase=phase, waiver_reason=form.cleaned_data["waiver_reason"]
-            )
+            move(actor=request.user, phase=phase, **form.cleaned_data)
         except (ApplicationError, ValidationError) as error:
             apply_error(form, error)
         else:
-            messages.success(
-                request, _("%(phase)s completed.") % {"phase": phase.get_kind_display()}
-            )
+            messages.success(request, done_message % {"phase": phase.get_kind_display()})
             return redirect(phase)
-    context = _phase_context(request, project, phase, form=form, action="complete")
+    context = _phase_context(request, project, phase, form=form, action=action)
     status = UNPROCESSABLE if form.is_bound else 200
     return render(request, "implementation/phases/move.html", context, status=status)
+
+
+@project_view(Capability.EDIT_PLAN)
+@require_http_methods(["GET", "POST"])
+def phase_complete(request, project, kind):
+    return _phase_move_page(
+        request,
+        project,
+        kind,
+        action="complete",
+        form_class=PhaseCompleteForm,
+        move=services.phase_complete,
+        done_message=_("%(phase)s completed."),
+    )
 
 
 @project_view(Capability.EDIT_PLAN)
 @require_http_methods(["GET", "POST"])
 def phase_reopen(request, project, kind):
-    phase = selectors.phase_get(user=request.user, project=project, kind=kind)
-    form = PhaseReopenForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.phase_reopen(
-                actor=request.user, phase=phase, reason=form.cleaned_data["reason"]
-            )
-        except (ApplicationError, ValidationError) as error:
-            apply_error(form, error)
-        else:
-            messages.success(
-                request, _("%(phase)s reopened.") % {"phase": phase.get_kind_display()}
-            )
-            return redirect(phase)
-    context = _phase_context(request, project, phase, form=form, action="reopen")
-    status = UNPROCESSABLE if form.is_bound else 200
-    return render(request, "implementation/phases/move.html", context, status=status)
+    return _phase_move_page(
+        request,
+        project,
+        kind,
+        action="reopen",
+        form_class=PhaseReopenForm,
+        move=services.phase_reopen,
+        done_message=_("%(phase)s reopened."),
+    )
 
 
 # --- Checklist ----------------------------------------------------------------------------
