@@ -11,4 +11,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # One place for periodic work; later features add their entries here.
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    # PDFs left waiting while Redis was down, or whose worker died mid-build.
+    "signoff-pdf-sweep": {"task": "uat.signoff_pdf_sweep_task", "schedule": 300.0},
+}

@@ -179,6 +179,8 @@ USE_TZ = True
 globals().update(env.email("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Rollout <rollout@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where links in e-mails point (e-mails are sent by workers, outside any request).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- Celery: Redis when REDIS_URL is set, otherwise tasks run in-process -------------------
 

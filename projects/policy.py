@@ -35,7 +35,9 @@ class Capability(StrEnum):
     LOG_DEFECTS = "log_defects"
     RETEST = "retest"  # close or reopen a fixed defect after re-testing it
     COMMENT = "comment"
-    SIGN = "sign"
+    SIGN = "sign"  # may be named a signatory; only the named signatories of a sign-off sign it
+    MANAGE_SIGNOFFS = "manage_signoffs"  # prepare, request and cancel sign-offs
+    OVERRIDE_SIGNOFF = "override_signoff"  # request a sign-off while exit criteria fail
 
 
 _ALL = frozenset(Capability)
@@ -47,6 +49,7 @@ _BUILDERS = frozenset(
         Capability.MANAGE_DEFECTS,
         Capability.LOG_DEFECTS,
         Capability.COMMENT,
+        Capability.SIGN,
     }
 )
 _TESTERS = frozenset(
@@ -56,6 +59,7 @@ _TESTERS = frozenset(
         Capability.LOG_DEFECTS,
         Capability.COMMENT,
         Capability.RETEST,
+        Capability.SIGN,
     }
 )
 
@@ -63,7 +67,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     # The project manager manages everything in the project, but the business re-tests.
     Role.PROJECT_MANAGER: _ALL - {Capability.RETEST},
     # Consultants and IT build: plans, checklists, the configuration log and defects.
-    Role.CONSULTANT: _BUILDERS | {Capability.MANAGE_REVIEWS, Capability.MANAGE_TESTS},
+    Role.CONSULTANT: _BUILDERS
+    | {Capability.MANAGE_REVIEWS, Capability.MANAGE_TESTS, Capability.MANAGE_SIGNOFFS},
     Role.IT: _BUILDERS,
     # Business users test, log defects and comment; key users also write the scenarios.
     Role.KEY_USER: _TESTERS | {Capability.MANAGE_TESTS},
@@ -88,6 +93,8 @@ CAPABILITY_LABELS = {
     Capability.RETEST: _("re-test a fixed defect"),
     Capability.COMMENT: _("comment"),
     Capability.SIGN: _("sign off"),
+    Capability.MANAGE_SIGNOFFS: _("prepare and request sign-offs"),
+    Capability.OVERRIDE_SIGNOFF: _("request a sign-off while exit criteria fail"),
 }
 
 _ROLE_CACHE = "_policy_roles"
@@ -152,6 +159,13 @@ def can_update_action_item(user, item) -> bool:
     project = item.project
     return can(user, project, Capability.MANAGE_REVIEWS) or (
         can_see(user, project) and item.owner_id == user.pk
+    )
+
+
+def is_signatory_of(user, signoff) -> bool:
+    """Only the people named on a sign-off sign it, and only while they are on the team."""
+    return can(user, signoff.project, Capability.SIGN) and any(
+        signatory.user_id == user.pk for signatory in signoff.signatories.all()
     )
 
 

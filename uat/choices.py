@@ -63,3 +63,52 @@ DEFECT_TRANSITIONS: dict[str, frozenset[str]] = {
 # Moves that are a re-test: done by a pilot or key user, never by whoever fixed the defect.
 RETEST_TARGETS = frozenset({S.CLOSED, S.REOPENED})
 OPEN_STATUSES = frozenset({S.NEW, S.TRIAGED, S.IN_PROGRESS, S.FIXED, S.REOPENED})
+
+
+# --- Sign-offs ----------------------------------------------------------------------------
+# A sign-off moves draft -> requested -> signed, or rejected; it is cancelled from draft or
+# requested. Signed, rejected and cancelled are final: a new round starts a new sign-off.
+
+
+class SignoffKind(models.TextChoices):
+    UAT = "uat", _("UAT sign-off")
+    GO_LIVE = "go_live", _("Go-live readiness")
+
+
+class SignoffStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    REQUESTED = "requested", _("Requested")
+    SIGNED = "signed", _("Signed")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+SIGNOFF_TRANSITIONS: dict[str, frozenset[str]] = {
+    SignoffStatus.DRAFT: frozenset({SignoffStatus.REQUESTED, SignoffStatus.CANCELLED}),
+    SignoffStatus.REQUESTED: frozenset(
+        {SignoffStatus.SIGNED, SignoffStatus.REJECTED, SignoffStatus.CANCELLED}
+    ),
+    SignoffStatus.SIGNED: frozenset(),
+    SignoffStatus.REJECTED: frozenset(),
+    SignoffStatus.CANCELLED: frozenset(),
+}
+FINAL_SIGNOFF_STATUSES = frozenset(
+    {SignoffStatus.SIGNED, SignoffStatus.REJECTED, SignoffStatus.CANCELLED}
+)
+
+
+class SigningOrder(models.TextChoices):
+    PARALLEL = "parallel", _("In parallel (any order)")
+    SEQUENTIAL = "sequential", _("In order (one after another)")
+
+
+class Decision(models.TextChoices):
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class PdfStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be built")
+    BUILDING = "building", _("Building")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")

@@ -69,6 +69,11 @@ def _latest_result() -> Subquery:
     return Subquery(latest.values("result")[:1])
 
 
+def _latest_run() -> Subquery:
+    latest = TestExecution.objects.filter(entry=OuterRef("pk")).order_by("-executed_at", "-pk")
+    return Subquery(latest.values("pk")[:1])
+
+
 def _status(cycle: TestCycle, results: list[str | None], open_counts: dict[str, int]):
     counts = Counter(results)
     planned = len(results)
