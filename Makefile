@@ -47,7 +47,7 @@ check: $(VENV)/.installed-run
 
 ## A Celery worker and the beat scheduler, for REDIS_URL set (see README).
 worker: $(VENV)/.installed-run
-	$(BIN)/celery -A config worker --loglevel=info
+	$(BIN)/celery -A config worker --queues celery,pdf --loglevel=info
 
 beat: $(VENV)/.installed-run
 	$(BIN)/celery -A config beat --loglevel=info --schedule var/celerybeat-schedule

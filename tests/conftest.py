@@ -12,6 +12,18 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    """Tasks run in-process, even with REDIS_URL set, except in tests marked `real_worker`
+    (those start a Celery worker and send it work through the configured broker)."""
+    from config.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = "real_worker" not in request.keywords
+    yield
+    app.conf.task_always_eager = before
+
+
 @pytest.fixture
 def project(db):
     return ProjectFactory(code="HNR-ERP", name="Hanoi Retail ERP")

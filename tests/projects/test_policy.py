@@ -27,6 +27,8 @@ EXPECTED_CAPABILITIES: dict[Role, set[Capability]] = {
         C.LOG_DEFECTS,
         C.COMMENT,
         C.SIGN,
+        C.MANAGE_SIGNOFFS,
+        C.OVERRIDE_SIGNOFF,
     },
     Role.CONSULTANT: {
         C.VIEW_PROJECT,
@@ -37,6 +39,8 @@ EXPECTED_CAPABILITIES: dict[Role, set[Capability]] = {
         C.MANAGE_DEFECTS,
         C.LOG_DEFECTS,
         C.COMMENT,
+        C.SIGN,
+        C.MANAGE_SIGNOFFS,
     },
     Role.IT: {
         C.VIEW_PROJECT,
@@ -45,6 +49,7 @@ EXPECTED_CAPABILITIES: dict[Role, set[Capability]] = {
         C.MANAGE_DEFECTS,
         C.LOG_DEFECTS,
         C.COMMENT,
+        C.SIGN,
     },
     Role.KEY_USER: {
         C.VIEW_PROJECT,
@@ -53,8 +58,9 @@ EXPECTED_CAPABILITIES: dict[Role, set[Capability]] = {
         C.LOG_DEFECTS,
         C.COMMENT,
         C.RETEST,
+        C.SIGN,
     },
-    Role.PILOT_USER: {C.VIEW_PROJECT, C.RUN_TESTS, C.LOG_DEFECTS, C.COMMENT, C.RETEST},
+    Role.PILOT_USER: {C.VIEW_PROJECT, C.RUN_TESTS, C.LOG_DEFECTS, C.COMMENT, C.RETEST, C.SIGN},
     Role.EXECUTIVE: {C.VIEW_PROJECT, C.SIGN},
     Role.VIEWER: {C.VIEW_PROJECT},
 }
@@ -74,6 +80,8 @@ ALL_CAPABILITIES = [
     "retest",
     "comment",
     "sign",
+    "manage_signoffs",
+    "override_signoff",
 ]
 
 ROLE_CAPABILITY_PAIRS = [

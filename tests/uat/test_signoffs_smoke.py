@@ -18,7 +18,8 @@ def test_two_signatures_sign_and_seal(project, pm, key_user, executive, pilot_us
     sign(executive, signoff)
     signoff.refresh_from_db()
     assert signoff.status == SignoffStatus.SIGNED
-    assert signoff.sequence == 1 and signoff.record_hash
+    assert signoff.sequence == 1
+    assert signoff.record_hash
     assert services.chain_verify(project).is_intact
 
 
