@@ -156,13 +156,15 @@ def test_agenda_has_the_standard_sections_in_order_with_titles(hanoi_project):
         ("open_action_items", "Open action items"),
         ("configuration_changes", "Configuration changes"),
         ("blocking_defects", "Open critical and high defects"),  # registered by the uat app
+        ("pending_signoffs", "Sign-offs awaiting signatures"),  # also by the uat app
     ]
-    assert [s.items for s in result.sections] == [(), (), (), ()]
+    assert [s.items for s in result.sections] == [(), (), (), (), ()]
     assert [s.empty_text for s in result.sections] == [
         "No checklist item is overdue.",
         "No open action items.",
         "No configuration change recorded since the last meeting.",
         "No critical or high defect is open.",
+        "No sign-off is waiting for a signature.",
     ]
 
 
@@ -296,9 +298,9 @@ def test_a_registered_provider_adds_its_section_and_one_returning_none_adds_noth
     seen: list[AgendaContext] = []
 
     @section
-    def pending_signoffs(context: AgendaContext) -> AgendaSection:
+    def probe(context: AgendaContext) -> AgendaSection:
         seen.append(context)
-        return AgendaSection(key="pending_signoffs", title="Pending sign-offs")
+        return AgendaSection(key="probe", title="Probe")
 
     @section
     def nothing_to_say(context: AgendaContext) -> None:
@@ -314,6 +316,7 @@ def test_a_registered_provider_adds_its_section_and_one_returning_none_adds_noth
         "configuration_changes",
         "blocking_defects",
         "pending_signoffs",
+        "probe",
     ]
     assert seen == [
         AgendaContext(
@@ -332,6 +335,7 @@ def test_the_registry_holds_exactly_the_standard_providers():
         "open_action_items",
         "configuration_changes",
         "blocking_defects",
+        "pending_signoffs",
     ]
 
 
@@ -366,9 +370,9 @@ def test_agenda_runs_the_same_number_of_queries_for_2_and_20_rows(db):
     few, few_sizes = count_queries(few_project)
     many, many_sizes = count_queries(many_project)
 
-    assert few_sizes == [2, 2, 2, 0]
-    assert many_sizes == [20, 20, 20, 0]
-    assert few == many == 5
+    assert few_sizes == [2, 2, 2, 0, 0]
+    assert many_sizes == [20, 20, 20, 0, 0]
+    assert few == many == 6
 
 
 @pytest.mark.django_db

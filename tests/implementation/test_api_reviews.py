@@ -547,6 +547,7 @@ def test_every_member_reads_the_agenda_as_json(api_as, project, members, meeting
         "open_action_items",
         "configuration_changes",
         "blocking_defects",
+        "pending_signoffs",
     ]
     actions = body["sections"][1]
     assert actions["title"] == "Open action items"
