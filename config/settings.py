@@ -196,6 +196,8 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# PDF builds have their own queue, so a burst of reports never delays reminders.
+CELERY_TASK_ROUTES = {"uat.signoff_pdf_build_task": {"queue": "pdf"}}
 # A request must never hang on a broker that is down.
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "max_retries": 0}
@@ -238,6 +240,11 @@ SPECTACULAR_SETTINGS = {
         "EnvironmentEnum": "implementation.choices.Environment",
         "ActionItemStatusEnum": "implementation.choices.ActionItemStatus",
         "DefectStatusEnum": "uat.choices.DefectStatus",
+        "SignoffKindEnum": "uat.choices.SignoffKind",
+        "SignoffStatusEnum": "uat.choices.SignoffStatus",
+        "SigningOrderEnum": "uat.choices.SigningOrder",
+        "DecisionEnum": "uat.choices.Decision",
+        "PdfStatusEnum": "uat.choices.PdfStatus",
     },
 }
 

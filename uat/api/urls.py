@@ -1,9 +1,9 @@
 from rest_framework.routers import SimpleRouter
 
-from uat.api import cycles, defects, scenarios
+from uat.api import cycles, defects, scenarios, signoffs
 
 router = SimpleRouter()
-for area in (scenarios, cycles, defects):
+for area in (scenarios, cycles, defects, signoffs):
     area.register(router)
 
 urlpatterns = router.urls
