@@ -20,11 +20,12 @@ from projects import services
 from projects.choices import Department, ProjectStatus, Role, SystemKind
 from projects.models import Membership, Project, User
 from uat.demo import seed_uat
+from uat.demo_signoffs import seed_signoffs
 
 DEMO_CODE = "HNR-ERP"
 
 # Each area adds its part of the demo: seed(project=..., users={username: User}, today=...).
-_AREA_SEEDS: list = [seed_configuration_log, seed_review_meetings, seed_uat]
+_AREA_SEEDS: list = [seed_configuration_log, seed_review_meetings, seed_uat, seed_signoffs]
 
 
 @dataclass(frozen=True)

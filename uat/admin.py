@@ -7,6 +7,11 @@ from uat.models import (
     DefectComment,
     DefectEvent,
     ScenarioStep,
+    Signatory,
+    Signature,
+    SignOff,
+    SignoffLedger,
+    SignoffPdf,
     TestCycle,
     TestExecution,
     TestScenario,
@@ -106,3 +111,82 @@ class DefectAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- Sign-offs: history, shown and never written here ----------------------------------------
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Sign-off records change only through their services (and sealed ones never): the
+    admin lists and shows them, and refuses to add, change or delete."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SignatoryInline(ReadOnlyInline):
+    model = Signatory
+    fields = ["position", "user", "role_title", "meaning"]
+    readonly_fields = fields
+
+
+class SignatureInline(ReadOnlyInline):
+    model = Signature
+    fields = [
+        "signed_at",
+        "printed_name",
+        "role_title",
+        "decision",
+        "comment",
+        "ip_address",
+        "snapshot_hash",
+        "signature_hash",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(SignOff)
+class SignOffAdmin(ReadOnlyAdmin):
+    list_display = [
+        "display_number",
+        "title",
+        "project",
+        "kind",
+        "round",
+        "status",
+        "requested_at",
+        "concluded_at",
+        "sequence",
+    ]
+    list_filter = ["kind", "status"]
+    search_fields = ["title", "project__code", "snapshot_hash", "record_hash"]
+    list_select_related = ["project"]
+    inlines = [SignatoryInline, SignatureInline]
+
+
+@admin.register(Signature)
+class SignatureAdmin(ReadOnlyAdmin):
+    list_display = ["signoff", "printed_name", "role_title", "decision", "signed_at"]
+    list_filter = ["decision"]
+    search_fields = ["printed_name", "signoff__project__code", "signature_hash"]
+    list_select_related = ["signoff"]
+
+
+@admin.register(SignoffPdf)
+class SignoffPdfAdmin(ReadOnlyAdmin):
+    list_display = ["signoff", "status", "size", "attempts", "built_at"]
+    list_filter = ["status"]
+    search_fields = ["sha256", "signoff__project__code"]
+    list_select_related = ["signoff"]
+
+
+@admin.register(SignoffLedger)
+class SignoffLedgerAdmin(ReadOnlyAdmin):
+    list_display = ["project", "length", "head_hash"]
+    list_select_related = ["project"]

@@ -322,11 +322,22 @@ class Change:
             return _("%(section)s: %(item)s added") % {"section": label, "item": self.item}
         if self.kind == "removed":
             return _("%(section)s: %(item)s removed") % {"section": label, "item": self.item}
+        before, after = _short(self.before), _short(self.after)
+        if before == after:
+            # What differs is not shown in words (such as a scenario's latest run: run again
+            # with the same result); say that it changed rather than "from x to x".
+            if self.section == "scope":
+                return _("%(section)s: %(item)s run again (%(result)s)") % {
+                    "section": label,
+                    "item": self.item,
+                    "result": after,
+                }
+            return _("%(section)s: %(item)s changed") % {"section": label, "item": self.item}
         return _("%(section)s: %(item)s changed from %(before)s to %(after)s") % {
             "section": label,
             "item": self.item,
-            "before": _short(self.before),
-            "after": _short(self.after),
+            "before": before,
+            "after": after,
         }
 
 
@@ -366,6 +377,8 @@ def _row_name(section: str, key, row: dict) -> str:
     if section == "exit_criteria":
         return criterion_label(key)
     name = _KEYS[section][1].format(key)
+    if section == "configuration_changes":
+        return f"{name} {row['area']}: {row['setting']}"
     title = row.get("title")
     return f"{name} {title}" if title else name
 

@@ -6,7 +6,7 @@ from uat import notifications
 from uat.services import signoffs
 
 
-@shared_task(name="uat.signoff_pdf_build_task", queue="pdf", acks_late=True)
+@shared_task(name="uat.signoff_pdf_build_task", acks_late=True)
 def signoff_pdf_build_task(pdf_pk: int) -> str:
     """Build a signed sign-off's PDF (a no-op when it is already built or building)."""
     pdf = signoffs.signoff_pdf_build(pdf_pk=pdf_pk)

@@ -23,6 +23,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_ipv46_address
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -230,8 +231,15 @@ def signoff_request(*, actor, signoff: SignOff, override_reason: str = "") -> Si
     with transaction.atomic():
         locked = _lock(signoff)
         _ensure_move(locked, SignoffStatus.REQUESTED)
-        if not locked.signatories.exists():
+        named = list(locked.signatories.select_related("user").order_by("position"))
+        if not named:
             raise ApplicationError(_("Name at least one signatory before requesting."))
+        # The team may have changed since the draft: each signatory must still be able to sign.
+        errors = _signatory_errors(
+            project, [{"user": s.user, "role_title": s.role_title} for s in named]
+        )
+        if errors:
+            raise ValidationError(errors)
         content = snapshots.build_content(locked)
         failing = snapshots.failing_criteria(content)
         if failing and not override_reason:
@@ -271,10 +279,11 @@ def awaiting(signoff: SignOff) -> list[Signatory]:
     """The signatories who can sign now: everyone unsigned, or the next one in order."""
     if signoff.status != SignoffStatus.REQUESTED:
         return []
+    signed = set(Signature.objects.filter(signoff=signoff).values_list("signatory_id", flat=True))
     unsigned = [
         s
         for s in signoff.signatories.select_related("user").order_by("position")
-        if not Signature.objects.filter(signatory=s).exists()
+        if s.pk not in signed
     ]
     if signoff.signing_order == SigningOrder.SEQUENTIAL:
         return unsigned[:1]
@@ -312,14 +321,19 @@ def signoff_mark_stale_if_changed(signoff: SignOff) -> Freshness:
     """Check a pending request against its subject; a change makes it stale for good."""
     freshness = signoff_freshness(signoff)
     if signoff.status == SignoffStatus.REQUESTED and not freshness.is_fresh:
-        with transaction.atomic():
-            locked = _lock(signoff)
-            if locked.status == SignoffStatus.REQUESTED and locked.stale_at is None:
-                locked.stale_at = timezone.now()
-                locked.stale_reason = "\n".join(str(c.text) for c in freshness.changes[:50])
-                locked.save(update_fields=["stale_at", "stale_reason"])
-                signoff.stale_at, signoff.stale_reason = locked.stale_at, locked.stale_reason
+        _mark_stale(signoff, freshness.changes)
     return freshness
+
+
+def _mark_stale(signoff: SignOff, changes: list[snapshots.Change]) -> None:
+    """Record, once, that a pending request's subject changed and what changed."""
+    with transaction.atomic():
+        locked = _lock(signoff)
+        if locked.status == SignoffStatus.REQUESTED and locked.stale_at is None:
+            locked.stale_at = timezone.now()
+            locked.stale_reason = "\n".join(str(c.text) for c in changes[:50])
+            locked.save(update_fields=["stale_at", "stale_reason"])
+        signoff.stale_at, signoff.stale_reason = locked.stale_at, locked.stale_reason
 
 
 # --- Signing -------------------------------------------------------------------------------
@@ -378,19 +392,14 @@ def signoff_sign(
     # Re-authentication at the moment of signing: the session alone is not a signature.
     if not password or not actor.check_password(password):
         raise ValidationError({"password": _("That is not your password.")})
-    # Checked outside the signing transaction, so that a stale mark survives the refusal.
-    if signoff.status == SignoffStatus.REQUESTED:
-        signoff_mark_stale_if_changed(signoff)
+    ip_address = _clean_ip(ip_address)
+    changes: list[snapshots.Change] = []
     with transaction.atomic():
         locked = _lock(signoff)
         if locked.status != SignoffStatus.REQUESTED:
             raise ApplicationError(
                 _("This sign-off is %(status)s; there is nothing to sign.")
                 % {"status": SignoffStatus(locked.status).label.lower()}
-            )
-        if locked.stale_at is not None:
-            raise ApplicationError(
-                _("Something in scope changed since the request, so it must be requested again.")
             )
         mine = next((s for s in locked.signatories.all() if s.user_id == actor.pk), None)
         if mine is None or not policy.can(actor, project, Capability.SIGN):
@@ -399,31 +408,63 @@ def signoff_sign(
             raise ApplicationError(_("You have already signed this sign-off."))
         if mine not in awaiting(locked):
             raise ApplicationError(_("The signatories sign in order, and it is not your turn yet."))
-        signature = Signature(
-            signoff=locked,
-            signatory=mine,
-            user=actor,
-            printed_name=actor.display_name,
-            role_title=mine.role_title,
-            meaning=mine.meaning,
-            decision=decision,
-            comment=comment,
-            signed_at=timezone.now(),
-            ip_address=ip_address or None,
-            snapshot_hash=locked.snapshot_hash,
-        )
-        signature.signature_hash = signature_hash(signature)
-        signature.save()
-        if decision == Decision.REJECTED:
-            _conclude(locked, SignoffStatus.REJECTED)
-            _notify(locked, "rejected", [locked.requested_by_id])
-        elif not awaiting(locked):
-            _conclude(locked, SignoffStatus.SIGNED)
-            pdf = SignoffPdf.objects.create(signoff=locked, queued_at=timezone.now())
-            _queue_pdf(pdf)
-            _notify(locked, "signed", [locked.requested_by_id])
-        else:
-            _notify(locked, "requested", [s.user_id for s in awaiting(locked)])
+        # Signing always re-checks the subject, against the row as it is now rather than
+        # the caller's copy (which may predate the request).
+        if locked.stale_at is None:
+            changes = signoff_freshness(locked).changes
+            if not changes:
+                return _record_signature(locked, mine, actor, decision, comment, ip_address)
+    # Recorded outside the signing transaction, so that the stale mark survives the refusal.
+    if changes:
+        _mark_stale(signoff, changes)
+    raise ApplicationError(
+        _("Something in scope changed since the request, so it must be requested again.")
+    )
+
+
+def _clean_ip(ip_address: str | None) -> str | None:
+    """The address as the database stores it (IPv6 compressed, lower case), so that the
+    signature's hash still matches when the row is read back. Something that is not an
+    address (a misconfigured proxy) is recorded as unknown rather than refusing to sign."""
+    if not ip_address:
+        return None
+    try:
+        validate_ipv46_address(ip_address.strip())
+    except ValidationError:
+        logger.warning("Signing from an address that is not an IP address: %r", ip_address)
+        return None
+    return Signature._meta.get_field("ip_address").to_python(ip_address.strip())
+
+
+def _record_signature(locked: SignOff, mine: Signatory, actor, decision, comment, ip_address):
+    """Write the signature, then conclude the round or tell the next signatory."""
+    signature = Signature(
+        signoff=locked,
+        signatory=mine,
+        user=actor,
+        printed_name=actor.display_name,
+        role_title=mine.role_title,
+        meaning=mine.meaning,
+        decision=decision,
+        comment=comment,
+        signed_at=timezone.now(),
+        ip_address=ip_address or None,
+        snapshot_hash=locked.snapshot_hash,
+    )
+    signature.signature_hash = signature_hash(signature)
+    signature.save()
+    if decision == Decision.REJECTED:
+        _conclude(locked, SignoffStatus.REJECTED)
+        _notify(locked, "rejected", [locked.requested_by_id])
+    elif not awaiting(locked):
+        _conclude(locked, SignoffStatus.SIGNED)
+        pdf = SignoffPdf.objects.create(signoff=locked, queued_at=timezone.now())
+        _queue_pdf(pdf)
+        _notify(locked, "signed", [locked.requested_by_id])
+    elif locked.signing_order == SigningOrder.SEQUENTIAL:
+        # In order, the next signatory's turn starts now; in parallel, everyone was asked
+        # at the request and is not asked again each time someone else signs.
+        _notify(locked, "requested", [s.user_id for s in awaiting(locked)])
     return signature
 
 
@@ -456,6 +497,9 @@ def signoff_new_round(*, actor, signoff: SignOff) -> SignOff:
     From a rejected or cancelled sign-off, or from a stale request, which is cancelled first.
     """
     policy.ensure(actor, signoff.project, Capability.MANAGE_SIGNOFFS)
+    if signoff.status == SignoffStatus.REQUESTED and signoff.stale_at is None:
+        # A change nobody has looked at yet still makes the request stale.
+        signoff_mark_stale_if_changed(signoff)
     with transaction.atomic():
         locked = _lock(signoff)
         if locked.status == SignoffStatus.REQUESTED and locked.stale_at is not None:
@@ -572,14 +616,16 @@ def chain_verify(project: Project) -> ChainReport:
         .order_by("sequence", "number")
     )
     sealed = [r for r in records if r.sequence is not None]
-    previous = ""
-    for expected, record in enumerate(sealed, start=1):
+    previous, position = "", 0
+    for record in sealed:
         name = record.display_number
-        if record.sequence != expected:
+        # Compared with the record before (not with a count), so one gap is reported once.
+        if record.sequence != position + 1:
             problems.append(
                 _("The chain skips from position %(a)s to %(b)s: a record is missing.")
-                % {"a": expected - 1, "b": record.sequence}
+                % {"a": position, "b": record.sequence}
             )
+        position = record.sequence
         if record.previous_hash != previous:
             problems.append(_("%(name)s does not follow the record before it.") % {"name": name})
         signatures = sorted(record.signatures.all(), key=lambda s: (s.signed_at, s.pk))
