@@ -29,6 +29,8 @@ from projects.web import (
     paginate,
     query_without_page,
 )
+from uat.choices import PdfStatus
+from uat.selectors import signoffs as signoff_selectors
 
 TEAM_CHANGED = "teamChanged"
 
@@ -109,8 +111,22 @@ def project_detail(request, project):
         "team_size": len(facts.team),
         "can_edit": policy.can(request.user, project, Capability.EDIT_PROJECT),
         "role": policy.role_in(request.user, project),
+        "signoffs": _latest_signoffs(request.user, project),
     }
     return render(request, "projects/detail.html", context)
+
+
+def _latest_signoffs(user, project, count: int = 5) -> list[dict]:
+    """The newest sign-offs and their ready PDF, so executives download from the project page."""
+    rows = []
+    # Only the sign-off, its subject and its PDF are shown: no need for the people.
+    latest = signoff_selectors.signoff_list(user=user, project=project).prefetch_related(None)
+    for signoff in latest[:count]:
+        pdf = getattr(signoff, "pdf", None)
+        rows.append(
+            {"signoff": signoff, "pdf": pdf if pdf and pdf.status == PdfStatus.READY else None}
+        )
+    return rows
 
 
 @project_view(Capability.EDIT_PROJECT)

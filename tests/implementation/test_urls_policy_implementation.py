@@ -1,5 +1,6 @@
-"""The access matrix for every page under /projects/<code>/ that implementation and uat add:
-generated from the URL configuration, so a new page is covered without editing this file."""
+"""The access matrix for every page under /projects/<code>/ that implementation, uat and the
+sign-offs add: generated from the URL configuration, so a new page is covered without
+editing this file."""
 
 import re
 
@@ -8,11 +9,16 @@ from django.urls import get_resolver, reverse
 
 from implementation.models import ChecklistItem, ConfigurationChange, Phase
 from tests.projects.test_urls_policy import LOGIN_URL, walk
+from tests.uat.signoff_builders import draft
+from tests.uat.test_cycles_factories import make_cycle
+from uat.models import Signature, SignOff, SignoffPdf
+
+NAMESPACES = {"implementation", "uat", "signoffs"}
 
 PATTERNS = [
     (name, re.findall(r"<(?:\w+:)?(\w+)>", route))
     for route, _namespace, name, _pattern in walk(get_resolver().url_patterns)
-    if name and name.split(":")[0] in {"implementation", "uat"}
+    if name and name.split(":")[0] in NAMESPACES
 ]
 
 
@@ -30,6 +36,18 @@ def test_the_matrix_covers_the_implementation_pages():
         "uat:defect-transition",
         "uat:attachment-download",
         "uat:scenario-import",
+        "signoffs:list",
+        "signoffs:create",
+        "signoffs:verify",
+        "signoffs:detail",
+        "signoffs:edit",
+        "signoffs:request",
+        "signoffs:cancel",
+        "signoffs:sign",
+        "signoffs:new-round",
+        "signoffs:pdf",
+        "signoffs:pdf-status",
+        "signoffs:pdf-retry",
     } <= names
     assert all("code" in arguments for _, arguments in PATTERNS)
 
@@ -44,6 +62,9 @@ def snapshot():
         list(Phase.objects.order_by("pk").values()),
         list(ChecklistItem.objects.order_by("pk").values()),
         ConfigurationChange.objects.count(),
+        list(SignOff.objects.order_by("pk").values()),
+        Signature.objects.count(),
+        list(SignoffPdf.objects.order_by("pk").values()),
     )
 
 
@@ -63,6 +84,8 @@ def test_anonymous_visitor_is_sent_to_login(client, project, name, arguments, me
 def test_outsider_gets_404_and_nothing_changes(
     client, project, pm, outsider, name, arguments, method
 ):
+    # SO-1 exists, so a sign-off page answers 404 for the project, not for a missing record.
+    draft(project, pm, make_cycle(project), (pm, "Project manager"))
     before = snapshot()
     client.force_login(outsider)
 
