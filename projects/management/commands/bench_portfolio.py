@@ -2,13 +2,16 @@
 
 Builds (once) a portfolio of projects made from templates, with full teams, then requests
 each page many times through Django's test client and prints the median and 95th
-percentile time and the number of queries. Run it with `make bench`, which points it at its
-own database so the demo data stays untouched.
+percentile time and the number of queries. It also times the build of a signed sign-off's
+PDF with 200 defects. Run it with `make bench`, which points it at its own database so the
+demo data stays untouched.
 """
 
 import datetime
+import secrets
 import statistics
 import time
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
@@ -22,8 +25,11 @@ from implementation.models import ActionItem, ConfigurationChange, ReviewMeeting
 from projects import services
 from projects.choices import Department, Role, SystemKind
 from projects.models import Membership, Project, User
+from uat.choices import DefectStatus, ExecutionResult, Severity, SignoffKind, SignoffStatus
+from uat.models import CycleScenario, Defect, SignOff, TestCycle, TestExecution, TestScenario
 
 PREFIX = "BENCH"
+SIGNOFF_CYCLE = "Bench UAT, 200 defects"
 TEAM = [
     (Role.CONSULTANT, Department.OTHER),
     (Role.IT, Department.IT),
@@ -43,8 +49,9 @@ class Command(BaseCommand):
         parser.add_argument("--projects", type=int, default=200)
         parser.add_argument("--repeat", type=int, default=30)
         parser.add_argument("--log-entries", type=int, default=5000)
+        parser.add_argument("--pdf-runs", type=int, default=5)
 
-    def handle(self, *args, projects: int, repeat: int, log_entries: int, **options):
+    def handle(self, *args, projects: int, repeat: int, log_entries: int, pdf_runs: int, **options):
         if settings.IS_PRODUCTION:
             raise CommandError("bench_portfolio refuses to run with DEBUG off.")
         manager = self._portfolio(projects)
@@ -77,6 +84,12 @@ class Command(BaseCommand):
             for label, url in pages:
                 median, p95, queries = self._measure(client, url, repeat)
                 self.stdout.write(f"| {label} | {median:.1f} | {p95:.1f} | {queries} |")
+        signoff = self._signoff(Project.objects.get(code=code), manager)
+        median, slowest, queries = self._measure_pdf(signoff, pdf_runs)
+        self.stdout.write(
+            f"| Sign-off PDF build, 200 defects ({pdf_runs} runs; slowest) "
+            f"| {median:.1f} | {slowest:.1f} | {queries} |"
+        )
 
     def _measure(self, client: Client, url: str, repeat: int) -> tuple[float, float, int]:
         client.get(url)  # warm caches and connections
@@ -91,6 +104,82 @@ class Command(BaseCommand):
         timings.sort()
         p95 = timings[min(len(timings) - 1, round(0.95 * len(timings)) - 1)]
         return statistics.median(timings), p95, len(queries)
+
+    def _measure_pdf(self, signoff: SignOff, runs: int) -> tuple[float, float, int]:
+        """Render the sign-off's PDF `runs` times: median and slowest ms, queries of one run."""
+        from uat.pdf import render_signoff_pdf
+
+        render_signoff_pdf(signoff)  # warm up: imports, fonts
+        timings = []
+        for _ in range(runs):
+            signoff = SignOff.objects.select_related("project", "requested_by").get(pk=signoff.pk)
+            started = time.perf_counter()
+            with CaptureQueriesContext(connection) as queries:
+                render_signoff_pdf(signoff)
+            timings.append((time.perf_counter() - started) * 1000)
+        return statistics.median(timings), max(timings), len(queries)
+
+    def _signoff(self, project: Project, manager: User) -> SignOff:
+        """A signed UAT sign-off of a cycle with 200 defects on the measured project (once)."""
+        from uat.services import signoffs
+
+        existing = SignOff.objects.filter(
+            project=project, status=SignoffStatus.SIGNED, cycle__name=SIGNOFF_CYCLE
+        ).first()
+        if existing is not None:
+            return existing
+        signer = Membership.objects.filter(project=project, role=Role.KEY_USER).first().user
+        cycle = TestCycle.objects.create(
+            project=project,
+            name=SIGNOFF_CYCLE,
+            starts_on=timezone.localdate() - datetime.timedelta(days=14),
+            ends_on=timezone.localdate(),
+            min_pass_rate=Decimal("90"),
+        )
+        for number in range(1, 41):
+            scenario = TestScenario.objects.create(
+                project=project,
+                code=f"BENCH-{number:03d}",
+                title=f"Quotation to order, case {number}",
+                module="Sales - Quotation to order",
+            )
+            entry = CycleScenario.objects.create(cycle=cycle, scenario=scenario)
+            TestExecution.objects.create(
+                entry=entry, executed_by=signer, result=ExecutionResult.PASSED
+            )
+        last = Defect.objects.filter(project=project).order_by("-number").first()
+        first = (last.number if last else 0) + 1
+        Defect.objects.bulk_create(
+            Defect(
+                project=project,
+                number=number,
+                title=f"Quotation total differs from the order total (case {number})",
+                severity=[Severity.MEDIUM, Severity.LOW][number % 2],
+                status=[DefectStatus.CLOSED, DefectStatus.NEW, DefectStatus.FIXED][number % 3],
+                module="Sales - Quotation to order",
+                reporter=signer,
+                cycle=cycle,
+            )
+            for number in range(first, first + 200)
+        )
+        # Signing re-enters a password: give the signer a throwaway one for this database.
+        password = secrets.token_urlsafe(16)
+        signer.set_password(password)
+        signer.save(update_fields=["password"])
+        # E-mails stay in memory; the PDF built on commit here is the first, cold build.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            signoff = signoffs.signoff_create(
+                actor=manager,
+                project=project,
+                kind=SignoffKind.UAT,
+                cycle=cycle,
+                signatories=[{"user": signer, "role_title": "Business owner"}],
+            )
+            signoff = signoffs.signoff_request(actor=manager, signoff=signoff)
+            signoffs.signoff_sign(
+                actor=signer, signoff=signoff, decision="approved", password=password
+            )
+        return SignOff.objects.get(pk=signoff.pk)
 
     def _history(self, project: Project, manager: User, log_entries: int) -> None:
         """A long configuration log and a year of weekly reviews on the measured project."""
