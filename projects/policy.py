@@ -38,6 +38,9 @@ class Capability(StrEnum):
     SIGN = "sign"  # may be named a signatory; only the named signatories of a sign-off sign it
     MANAGE_SIGNOFFS = "manage_signoffs"  # prepare, request and cancel sign-offs
     OVERRIDE_SIGNOFF = "override_signoff"  # request a sign-off while exit criteria fail
+    MANAGE_KPIS = "manage_kpis"  # define KPIs, baselines and targets before go-live
+    RECORD_MEASUREMENTS = "record_measurements"  # any KPI's values (owners record their own)
+    UNLOCK_BASELINE = "unlock_baseline"  # change a baseline from go-live on, with a reason
 
 
 _ALL = frozenset(Capability)
@@ -68,10 +71,16 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.PROJECT_MANAGER: _ALL - {Capability.RETEST},
     # Consultants and IT build: plans, checklists, the configuration log and defects.
     Role.CONSULTANT: _BUILDERS
-    | {Capability.MANAGE_REVIEWS, Capability.MANAGE_TESTS, Capability.MANAGE_SIGNOFFS},
+    | {
+        Capability.MANAGE_REVIEWS,
+        Capability.MANAGE_TESTS,
+        Capability.MANAGE_SIGNOFFS,
+        Capability.MANAGE_KPIS,
+        Capability.RECORD_MEASUREMENTS,
+    },
     Role.IT: _BUILDERS,
     # Business users test, log defects and comment; key users also write the scenarios.
-    Role.KEY_USER: _TESTERS | {Capability.MANAGE_TESTS},
+    Role.KEY_USER: _TESTERS | {Capability.MANAGE_TESTS, Capability.RECORD_MEASUREMENTS},
     Role.PILOT_USER: _TESTERS,
     # Executives read everything and sign.
     Role.EXECUTIVE: frozenset({Capability.VIEW_PROJECT, Capability.SIGN}),
@@ -95,6 +104,9 @@ CAPABILITY_LABELS = {
     Capability.SIGN: _("sign off"),
     Capability.MANAGE_SIGNOFFS: _("prepare and request sign-offs"),
     Capability.OVERRIDE_SIGNOFF: _("request a sign-off while exit criteria fail"),
+    Capability.MANAGE_KPIS: _("define KPIs"),
+    Capability.RECORD_MEASUREMENTS: _("record KPI measurements"),
+    Capability.UNLOCK_BASELINE: _("change a KPI baseline after go-live"),
 }
 
 _ROLE_CACHE = "_policy_roles"
@@ -166,6 +178,14 @@ def is_signatory_of(user, signoff) -> bool:
     """Only the people named on a sign-off sign it, and only while they are on the team."""
     return can(user, signoff.project, Capability.SIGN) and any(
         signatory.user_id == user.pk for signatory in signoff.signatories.all()
+    )
+
+
+def can_record_measurement(user, kpi) -> bool:
+    """Measurement recorders record any KPI; a KPI's owner records their own."""
+    project = kpi.project
+    return can(user, project, Capability.RECORD_MEASUREMENTS) or (
+        can_see(user, project) and kpi.owner_id == user.pk
     )
 
 

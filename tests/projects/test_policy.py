@@ -29,6 +29,9 @@ EXPECTED_CAPABILITIES: dict[Role, set[Capability]] = {
         C.SIGN,
         C.MANAGE_SIGNOFFS,
         C.OVERRIDE_SIGNOFF,
+        C.MANAGE_KPIS,
+        C.RECORD_MEASUREMENTS,
+        C.UNLOCK_BASELINE,
     },
     Role.CONSULTANT: {
         C.VIEW_PROJECT,
@@ -41,6 +44,8 @@ EXPECTED_CAPABILITIES: dict[Role, set[Capability]] = {
         C.COMMENT,
         C.SIGN,
         C.MANAGE_SIGNOFFS,
+        C.MANAGE_KPIS,
+        C.RECORD_MEASUREMENTS,
     },
     Role.IT: {
         C.VIEW_PROJECT,
@@ -59,6 +64,7 @@ EXPECTED_CAPABILITIES: dict[Role, set[Capability]] = {
         C.COMMENT,
         C.RETEST,
         C.SIGN,
+        C.RECORD_MEASUREMENTS,
     },
     Role.PILOT_USER: {C.VIEW_PROJECT, C.RUN_TESTS, C.LOG_DEFECTS, C.COMMENT, C.RETEST, C.SIGN},
     Role.EXECUTIVE: {C.VIEW_PROJECT, C.SIGN},
@@ -82,6 +88,9 @@ ALL_CAPABILITIES = [
     "sign",
     "manage_signoffs",
     "override_signoff",
+    "manage_kpis",
+    "record_measurements",
+    "unlock_baseline",
 ]
 
 ROLE_CAPABILITY_PAIRS = [
