@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("projects.api.urls")),
     path("", include("implementation.api.urls")),
     path("", include("uat.api.urls")),
+    path("", include("kpis.api.urls")),
     path("auth/token/", obtain_auth_token, name="token"),
 ]
 
@@ -23,6 +24,7 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("projects/<str:code>/", include("implementation.urls")),
     path("projects/<str:code>/uat/", include("uat.urls")),
+    path("projects/<str:code>/kpis/", include("kpis.urls")),
     path("projects/<str:code>/sign-offs/", include("uat.signoff_urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

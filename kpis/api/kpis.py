@@ -1,0 +1,5 @@
+"""KPI endpoints (being written)."""
+
+
+def register(router) -> None:
+    return None

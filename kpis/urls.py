@@ -1,0 +1,7 @@
+"""KPI pages under /projects/<code>/kpis/: overview, KPI detail, measurements, reports."""
+
+from kpis.views import pages
+
+app_name = "kpis"
+
+urlpatterns = pages.urlpatterns

@@ -1,0 +1,3 @@
+"""KPI pages (being written)."""
+
+urlpatterns: list = []
