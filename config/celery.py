@@ -14,4 +14,5 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     # PDFs left waiting while Redis was down, or whose worker died mid-build.
     "signoff-pdf-sweep": {"task": "uat.signoff_pdf_sweep_task", "schedule": 300.0},
+    "benefits-report-sweep": {"task": "kpis.benefits_report_sweep_task", "schedule": 300.0},
 }

@@ -197,7 +197,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 # PDF builds have their own queue, so a burst of reports never delays reminders.
-CELERY_TASK_ROUTES = {"uat.signoff_pdf_build_task": {"queue": "pdf"}}
+CELERY_TASK_ROUTES = {
+    "uat.signoff_pdf_build_task": {"queue": "pdf"},
+    "kpis.benefits_report_build_task": {"queue": "pdf"},
+}
 # A request must never hang on a broker that is down.
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "max_retries": 0}
@@ -245,6 +248,11 @@ SPECTACULAR_SETTINGS = {
         "SigningOrderEnum": "uat.choices.SigningOrder",
         "DecisionEnum": "uat.choices.Decision",
         "PdfStatusEnum": "uat.choices.PdfStatus",
+        "KpiCategoryEnum": "kpis.choices.KpiCategory",
+        "KpiDirectionEnum": "kpis.choices.Direction",
+        "KpiCadenceEnum": "kpis.choices.Cadence",
+        "KpiStatusEnum": "kpis.choices.KpiStatus",
+        "MeasurementSourceEnum": "kpis.choices.MeasurementSource",
     },
 }
 

@@ -1,0 +1,360 @@
+"""The benefits report: a PDF for executives of every KPI's figures, built by a worker.
+
+A report moves pending -> building -> ready, or failed (uat.choices.PdfStatus, as the sign-off
+PDF). Any member who sees the project requests one (`report_request`): the row is written
+first, as of the project's today, and a worker is told after the commit. If the broker is
+down the row stays pending; `report_sweep` (beat) or `report_retry` queues it again. One
+report at a time per project is on its way: a request while another is pending or building is
+refused. The worker (`report_build`) takes the row from pending or failed to building, renders,
+stores the file with its SHA-256 and size, and marks it ready; a render failure is recorded on
+the row, never raised, and a second delivery of the task finds nothing to do.
+
+The document shows the figures on the report's as-of date: measurements after that date are
+left out, so a report rebuilt later (retry, sweep) still says what was known that day. The
+KPIs' definitions (baseline, target, owner) are read as they are at build time.
+
+It is rendered by WeasyPrint as the sign-off PDF is, with uat.pdf's StaticOnlyFetcher (our
+static files and data: URLs only; KPI names and notes are typed by users) and the DejaVu fonts
+of static/fonts, which cover Vietnamese.
+"""
+
+import datetime
+import hashlib
+import logging
+import zoneinfo
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from weasyprint import HTML
+
+from kpis import selectors
+from kpis.charts import STATUS_COLOURS, STATUS_ORDER, _number, _with_unit, kpi_chart, status_bar
+from kpis.choices import Cadence, Direction, KpiCategory, KpiStatus
+from kpis.models import BenefitsReport, Kpi, Measurement
+from projects import policy
+from projects.errors import ApplicationError
+from projects.models import Project
+from projects.policy import Capability
+from uat.choices import PdfStatus
+from uat.pdf import StaticOnlyFetcher, _page_counter, static_root
+from uat.services.signoffs import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE = "kpis/report_pdf.html"
+ON_ITS_WAY = (PdfStatus.PENDING, PdfStatus.BUILDING)
+RETRYABLE = (PdfStatus.PENDING, PdfStatus.FAILED)
+NOTES_SHOWN = 3
+CHART_HEIGHT = 180  # x 640 wide (the full chart's width): see report-pdf.css
+
+
+# --- Requesting and retrying ---------------------------------------------------------------
+
+
+def _queue(report: BenefitsReport) -> None:
+    from kpis.tasks import benefits_report_build_task
+
+    enqueue_on_commit(benefits_report_build_task, report.pk)
+
+
+def report_request(*, actor, project: Project) -> BenefitsReport:
+    """Ask for a report as of the project's today; refused while one is already on its way."""
+    policy.ensure(actor, project, Capability.VIEW_PROJECT)
+    with transaction.atomic():
+        # The project row lock makes "one on its way per project" hold under concurrent requests.
+        Project.objects.select_for_update().filter(pk=project.pk).first()
+        waiting = (
+            BenefitsReport.objects.filter(project=project, status__in=ON_ITS_WAY)
+            .order_by("-requested_at", "-pk")
+            .first()
+        )
+        if waiting is not None:
+            raise ApplicationError(
+                _(
+                    "A benefits report as of %(date)s is already being prepared; "
+                    "it will be listed here when it is ready."
+                )
+                % {"date": waiting.as_of.isoformat()}
+            )
+        report = BenefitsReport.objects.create(
+            project=project,
+            requested_by=actor,
+            as_of=project.local_today(),
+            status=PdfStatus.PENDING,
+            queued_at=timezone.now(),
+        )
+        _queue(report)
+    return report
+
+
+def report_retry(*, actor, report: BenefitsReport) -> BenefitsReport:
+    """Queue the build again after a failure, or when it never left the queue."""
+    project = report.project
+    policy.ensure(actor, project, Capability.VIEW_PROJECT)
+    with transaction.atomic():
+        locked = BenefitsReport.objects.select_for_update().get(pk=report.pk)
+        if locked.status == PdfStatus.READY:
+            raise ApplicationError(_("This report is ready; request a new one for newer figures."))
+        if locked.status == PdfStatus.BUILDING:
+            raise ApplicationError(_("This report is being built; wait a moment."))
+        locked.status, locked.error, locked.queued_at = PdfStatus.PENDING, "", timezone.now()
+        locked.save(update_fields=["status", "error", "queued_at"])
+        locked.project = project
+        _queue(locked)
+    return locked
+
+
+# --- Building ------------------------------------------------------------------------------
+
+
+def report_build(*, report_pk: int) -> BenefitsReport | None:
+    """Build and store a requested report; a failure is recorded on the row, never raised.
+
+    Runs in a worker. A second delivery of the task finds the report building or ready and does
+    nothing. None when the row no longer exists.
+    """
+    with transaction.atomic():
+        report = BenefitsReport.objects.select_for_update().filter(pk=report_pk).first()
+        if report is None or report.status not in RETRYABLE:
+            return report
+        report.status, report.attempts = PdfStatus.BUILDING, report.attempts + 1
+        report.error = ""
+        report.save(update_fields=["status", "attempts", "error"])
+    report = BenefitsReport.objects.select_related("project", "requested_by").get(pk=report_pk)
+    try:
+        content = render_benefits_pdf(report)
+        name = f"{report.project.code}-benefits-{report.as_of.isoformat()}.pdf"
+        report.file.save(name, ContentFile(content), save=False)
+    except Exception as error:
+        logger.exception("Building benefits report %s of %s failed", report.pk, report.project)
+        return _finish(
+            report,
+            status=PdfStatus.FAILED,
+            error=_("The report could not be built (%(error)s). Try again.")
+            % {"error": type(error).__name__},
+        )
+    report.sha256 = hashlib.sha256(content).hexdigest()
+    report.size = len(content)
+    return _finish(report, status=PdfStatus.READY, error="")
+
+
+def _finish(report: BenefitsReport, *, status: str, error: str) -> BenefitsReport:
+    """Record the outcome, unless the row left "building" meanwhile (the sweep took it back
+    from a worker presumed dead, and another build owns it now): then keep what is there."""
+    with transaction.atomic():
+        locked = BenefitsReport.objects.select_for_update().get(pk=report.pk)
+        if locked.status != PdfStatus.BUILDING:
+            if report.file and report.file.name != locked.file.name:
+                report.file.delete(save=False)
+            return locked
+        locked.status, locked.error = status, error
+        fields = ["status", "error"]
+        if status == PdfStatus.READY:
+            locked.file, locked.sha256, locked.size = report.file, report.sha256, report.size
+            locked.built_at = timezone.now()
+            fields += ["file", "sha256", "size", "built_at"]
+        locked.save(update_fields=fields)
+    locked.project = report.project
+    return locked
+
+
+def stuck_reports(*, older_than_seconds: int = 600):
+    """Reports still waiting (the broker was down) or whose worker died while building."""
+    cutoff = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
+    return BenefitsReport.objects.filter(status__in=ON_ITS_WAY, queued_at__lt=cutoff)
+
+
+def report_sweep(*, older_than_seconds: int = 600) -> int:
+    """Queue again every stuck report; returns how many were queued."""
+    from config.queue import enqueue
+    from kpis.tasks import benefits_report_build_task
+
+    queued = 0
+    for pk in stuck_reports(older_than_seconds=older_than_seconds).values_list("pk", flat=True):
+        with transaction.atomic():
+            locked = BenefitsReport.objects.select_for_update().get(pk=pk)
+            if locked.status not in ON_ITS_WAY:
+                continue
+            locked.status, locked.queued_at = PdfStatus.PENDING, timezone.now()
+            locked.save(update_fields=["status", "queued_at"])
+        queued += enqueue(benefits_report_build_task, pk)
+    return queued
+
+
+# --- The document ----------------------------------------------------------------------------
+
+
+def _label(choices, value) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value or "")
+
+
+def _percent(share: Decimal | None) -> str:
+    """0.5 -> '50%', 0.33335 -> '33.3%' (one decimal at most)."""
+    if share is None:
+        return "–"
+    return f"{_number((share * 100).quantize(Decimal('0.1')))}%"
+
+
+def _value(value: Decimal | None, unit: str) -> str:
+    return "–" if value is None else _with_unit(value, unit)
+
+
+def _formula(kpi: Kpi, figures) -> str:
+    """How the progress shown was computed, in one line, with the KPI's own numbers."""
+    if not kpi.has_baseline:
+        return _("Progress is measured from a baseline; this KPI has none yet.")
+    if figures.latest_value is None:
+        return _("Progress will be computed from the first measurement.")
+    if kpi.baseline_value == kpi.target_value:
+        return _(
+            "The baseline equals the target: progress is 100% when the target is met, else 0%."
+        )
+    unit = kpi.unit
+    return _(
+        "Progress = (latest − baseline) ÷ (target − baseline) = "
+        "(%(latest)s − %(baseline)s) ÷ (%(target)s − %(baseline)s) = %(progress)s"
+    ) % {
+        "latest": _value(figures.latest_value, unit),
+        "baseline": _value(kpi.baseline_value, unit),
+        "target": _value(kpi.target_value, unit),
+        "progress": _percent(figures.progress),
+    }
+
+
+def _due(figures, today: datetime.date) -> tuple[str, bool]:
+    """The next measurement's due date, or how many are overdue; True when overdue."""
+    if figures.next_due is None:
+        return _("No measurement is due yet."), False
+    if figures.overdue_periods:
+        return (
+            translation.ngettext(
+                "Overdue: %(count)s measurement missed since %(date)s.",
+                "Overdue: %(count)s measurements missed since %(date)s.",
+                figures.overdue_periods,
+            )
+            % {"count": figures.overdue_periods, "date": figures.next_due.isoformat()},
+            True,
+        )
+    if figures.next_due == today:
+        return _("Next measurement due today."), False
+    return _("Next measurement due %(date)s.") % {"date": figures.next_due.isoformat()}, False
+
+
+def _as_of(points: dict, as_of: datetime.date) -> dict:
+    return {pk: [(day, v) for day, v in rows if day <= as_of] for pk, rows in points.items()}
+
+
+def _notes(kpis: list[Kpi], as_of: datetime.date) -> dict[tuple[int, datetime.date], str]:
+    """The notes of the KPIs' measurements up to the as-of date, by (KPI, day): one query."""
+    return {
+        (kpi_pk, day): note
+        for kpi_pk, day, note in Measurement.objects.filter(
+            kpi__in=[kpi.pk for kpi in kpis], measured_on__lte=as_of
+        )
+        .exclude(note="")
+        .values_list("kpi_id", "measured_on", "note")
+    }
+
+
+def _section(kpi: Kpi, figures, points: list, notes: dict, today: datetime.date) -> dict:
+    unit = kpi.unit
+    due, overdue = _due(figures, today)
+    latest = points[-NOTES_SHOWN:][::-1]
+    return {
+        "kpi": kpi,
+        "category": _label(KpiCategory, kpi.category),
+        "direction": _label(Direction, kpi.direction),
+        "cadence": _label(Cadence, kpi.cadence),
+        "owner": kpi.owner.display_name,
+        "baseline": _value(kpi.baseline_value, unit) if kpi.has_baseline else "",
+        "target": _value(kpi.target_value, unit),
+        "latest": _value(figures.latest_value, unit),
+        "progress": _percent(figures.progress),
+        "expected": _percent(figures.expected),
+        "status": figures.status,
+        "status_label": _label(KpiStatus, figures.status),
+        "colour": STATUS_COLOURS.get(figures.status, "#616e7c"),
+        "formula": _formula(kpi, figures),
+        "due": due,
+        "overdue": overdue,
+        # With neither a baseline nor a measurement there is no line to draw.
+        "chart": kpi_chart(
+            name=kpi.name,
+            unit=unit,
+            baseline=kpi.baseline_value,
+            baseline_date=kpi.baseline_date,
+            target=kpi.target_value,
+            target_date=kpi.target_date,
+            points=points,
+            today=today,
+            direction=kpi.direction,
+            height=CHART_HEIGHT,
+        )
+        if kpi.has_baseline or points
+        else "",
+        "measurements": [
+            {"day": day, "value": _value(value, unit), "note": notes.get((kpi.pk, day), "")}
+            for day, value in latest
+        ],
+    }
+
+
+def benefits_report_context(report: BenefitsReport) -> dict:
+    """Everything the document shows, as of the report's date: three queries for any size."""
+    project = report.project
+    today = report.as_of
+    kpis = list(Kpi.objects.filter(project=project).select_related("owner").order_by("name"))
+    points = _as_of(selectors.measurement_points(kpis), today)
+    for kpi in kpis:
+        # The latest value as of the report's date, not the latest ever (with_latest's).
+        kpi.latest_on, kpi.latest_value = points[kpi.pk][-1] if points.get(kpi.pk) else (None, None)
+    rows = selectors.kpi_rows(kpis, project=project, today=today)
+    counts = selectors.status_counts(rows)
+    notes = _notes(kpis, today)
+    return {
+        "report": report,
+        "project": project,
+        "as_of": today,
+        "go_live": project.target_go_live,
+        "counts": [
+            {
+                "status": status,
+                "label": _label(KpiStatus, status),
+                "count": counts[status],
+                "colour": STATUS_COLOURS[status],
+            }
+            for status in STATUS_ORDER
+        ],
+        "total": len(rows),
+        "status_bar": status_bar(counts=counts, width=480, height=16),
+        "sections": [
+            _section(row.kpi, row.figures, points.get(row.kpi.pk, []), notes, today) for row in rows
+        ],
+        "page_counter": _page_counter(),
+        "language": translation.get_language() or settings.LANGUAGE_CODE,
+    }
+
+
+def render_benefits_html(report: BenefitsReport) -> str:
+    """The document's HTML under the active language, times in the project's time zone."""
+    with timezone.override(zoneinfo.ZoneInfo(report.project.time_zone)):
+        return render_to_string(TEMPLATE, benefits_report_context(report))
+
+
+def render_benefits_pdf(report: BenefitsReport) -> bytes:
+    """The report as PDF bytes. Fetches nothing but static files and data: URLs."""
+    root = static_root()
+    html = HTML(
+        string=render_benefits_html(report),
+        base_url=root.as_uri() + "/",
+        url_fetcher=StaticOnlyFetcher(root),
+    )
+    return html.write_pdf()
