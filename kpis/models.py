@@ -1,6 +1,8 @@
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -10,7 +12,14 @@ from kpis.choices import Cadence, Direction, KpiCategory, MeasurementSource
 from projects.models import validate_plausible_date
 from uat.choices import PdfStatus
 
-VALUE = {"max_digits": 16, "decimal_places": 4}
+# Fifteen significant digits at most: SQLite keeps decimals as floats, and a longer value
+# would not read back as it was written.
+LARGEST_VALUE = Decimal("99999999999.9999")
+DIGITS = {"max_digits": 16, "decimal_places": 4}
+VALUE = {
+    **DIGITS,
+    "validators": [MinValueValidator(-LARGEST_VALUE), MaxValueValidator(LARGEST_VALUE)],
+}
 
 
 class Kpi(models.Model):

@@ -15,17 +15,18 @@ and CSV imports are all-or-nothing, with errors by row.
 import csv
 import datetime
 import io
+import re
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kpis import catalogue
 from kpis.choices import Cadence, Direction, MeasurementSource
-from kpis.models import BaselineChange, Kpi, Measurement
+from kpis.models import LARGEST_VALUE, BaselineChange, Kpi, Measurement
 from projects import policy
 from projects.models import Membership, Project
 from projects.policy import Capability
@@ -343,10 +344,18 @@ def _ensure_may_record(actor, kpi: Kpi) -> None:
         policy.ensure(actor, kpi.project, Capability.RECORD_MEASUREMENTS)
 
 
+def _stored(value: Decimal) -> Decimal:
+    """The value as the database keeps it: four decimal places."""
+    return value.quantize(Decimal("0.0001"))
+
+
 def _measurement_errors(kpi: Kpi, measured_on, value) -> dict[str, str]:
     errors = {}
     if measured_on is None:
         errors["measured_on"] = _("Give the date of the measurement.")
+    elif not isinstance(measured_on, datetime.date) or isinstance(measured_on, datetime.datetime):
+        # A string or a moment would fail the comparisons below with a TypeError.
+        errors["measured_on"] = _("Enter a valid date.")
     elif measured_on > kpi.project.local_today():
         errors["measured_on"] = _("A measurement cannot be in the future.")
     elif measured_on < datetime.date(2000, 1, 1):
@@ -355,8 +364,9 @@ def _measurement_errors(kpi: Kpi, measured_on, value) -> dict[str, str]:
         errors["value"] = _("Give the measured value.")
     elif not isinstance(value, Decimal) or not value.is_finite():
         errors["value"] = _("Enter a number.")
-    elif abs(value) >= Decimal("1e12"):
-        errors["value"] = _("Enter a number below one trillion.")
+    elif abs(value) > LARGEST_VALUE or abs(_stored(value)) > LARGEST_VALUE:
+        # Checked after rounding too: a value just above the limit may round onto it.
+        errors["value"] = _("Enter a number below one hundred billion.")
     return errors
 
 
@@ -378,14 +388,24 @@ def measurement_record(
         ) % {"date": measured_on.isoformat()}
     if errors:
         raise ValidationError(errors)
-    return Measurement.objects.create(
-        kpi=kpi,
-        measured_on=measured_on,
-        value=value.quantize(Decimal("0.0001")),
-        note=note.strip(),
-        source=source,
-        recorded_by=actor,
-    )
+    try:
+        with transaction.atomic():
+            return Measurement.objects.create(
+                kpi=kpi,
+                measured_on=measured_on,
+                value=_stored(value),
+                note=note.strip(),
+                source=source,
+                recorded_by=actor,
+            )
+    except IntegrityError:
+        # Someone recorded the same day between the check and the insert.
+        raise ValidationError(
+            {
+                "measured_on": _("%(date)s already has a value; correct that measurement instead.")
+                % {"date": measured_on.isoformat()}
+            }
+        ) from None
 
 
 def measurement_correct(
@@ -411,7 +431,7 @@ def measurement_correct(
                 "at": locked.recorded_at.isoformat(),
             },
         ]
-        locked.value, locked.note = value.quantize(Decimal("0.0001")), note
+        locked.value, locked.note = _stored(value), note
         locked.recorded_by, locked.recorded_at = actor, timezone.now()
         locked.save(update_fields=["corrections", "value", "note", "recorded_by", "recorded_at"])
     return locked
@@ -433,16 +453,21 @@ class RowProblems(Exception):
         self.problems = problems
 
 
-def measurements_record_bulk(*, actor, project: Project, rows: list[dict]) -> list[Measurement]:
-    """Record several measurements at once (one screen, or an import): all or nothing.
+def _ensure_may_record_in(actor, project: Project) -> None:
+    """Bulk entry and imports are for measurement recorders, and for KPI owners (their own
+    KPIs only: other rows are refused row by row). Anyone else gets PermissionDenied."""
+    policy.ensure(actor, project, Capability.VIEW_PROJECT)
+    if policy.can(actor, project, Capability.RECORD_MEASUREMENTS):
+        return
+    if not Kpi.objects.filter(project=project, owner=actor).exists():
+        policy.ensure(actor, project, Capability.RECORD_MEASUREMENTS)
 
-    `rows` are {"kpi", "measured_on", "value", "note", and optionally "row" (the number to
-    report problems against, by default the position from 1)}.
-    """
-    if not rows:
-        raise ValidationError({"rows": _("Enter at least one value.")})
+
+def _bulk_problems(*, actor, project: Project, rows: list[dict]) -> list[Problem]:
+    """Every problem of the rows, checked against each other and against saved values."""
     problems: list[Problem] = []
     seen: set[tuple[int, datetime.date]] = set()
+    valid: list[tuple[int, dict]] = []
     for index, row in enumerate(rows, start=1):
         number = row.get("row", index)
         kpi = row.get("kpi")
@@ -459,27 +484,32 @@ def measurements_record_bulk(*, actor, project: Project, rows: list[dict]) -> li
             errors["measured_on"] = _("This KPI and date appear twice.")
         seen.add(key)
         problems += [Problem(number, column, message) for column, message in errors.items()]
-    if not problems:
+        if not errors:
+            valid.append((number, row))
+    if valid:
+        # One query for all rows: the pairs already measured among these KPIs and dates.
         taken = set(
             Measurement.objects.filter(
-                kpi__in={row["kpi"].pk for row in rows},
-                measured_on__in={row["measured_on"] for row in rows},
+                kpi__in={row["kpi"].pk for _number, row in valid},
+                measured_on__in={row["measured_on"] for _number, row in valid},
             ).values_list("kpi_id", "measured_on")
         )
-        for index, row in enumerate(rows, start=1):
+        for number, row in valid:
             if (row["kpi"].pk, row["measured_on"]) in taken:
                 message = _("%(date)s already has a value; correct it on the KPI's page.") % {
                     "date": row["measured_on"].isoformat()
                 }
-                problems.append(Problem(row.get("row", index), "measured_on", message))
-    if problems:
-        raise RowProblems(problems)
+                problems.append(Problem(number, "measured_on", message))
+    return problems
+
+
+def _save_rows(*, actor, rows: list[dict]) -> list[Measurement]:
     with transaction.atomic():
         return Measurement.objects.bulk_create(
             Measurement(
                 kpi=row["kpi"],
                 measured_on=row["measured_on"],
-                value=row["value"].quantize(Decimal("0.0001")),
+                value=_stored(row["value"]),
                 note=(row.get("note") or "").strip(),
                 source=row.get("source", MeasurementSource.MANUAL),
                 recorded_by=actor,
@@ -488,37 +518,59 @@ def measurements_record_bulk(*, actor, project: Project, rows: list[dict]) -> li
         )
 
 
-def parse_measurements_csv(*, project: Project, data: bytes) -> list[dict]:
-    """Read a CSV with the columns kpi, date, value and note (optional), checking every row.
+def measurements_record_bulk(*, actor, project: Project, rows: list[dict]) -> list[Measurement]:
+    """Record several measurements at once (one screen, or an import): all or nothing.
 
-    KPIs are matched by name, ignoring case; dates are YYYY-MM-DD; values use a dot for
-    decimals. Row numbers are the file's line numbers (the header is line 1).
+    `rows` are {"kpi", "measured_on", "value", "note", and optionally "row" (the number to
+    report problems against, by default the position from 1)}.
     """
+    _ensure_may_record_in(actor, project)
+    if not rows:
+        raise ValidationError({"rows": _("Enter at least one value.")})
+    problems = _bulk_problems(actor=actor, project=project, rows=rows)
+    if problems:
+        raise RowProblems(sorted(problems, key=lambda problem: problem.row))
+    return _save_rows(actor=actor, rows=rows)
+
+
+IMPORT_COLUMNS = ("kpi", "date", "value")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _read_csv(*, project: Project, data: bytes) -> tuple[list[dict], list[Problem]]:
+    """The file's rows and the problems of single cells; raises for a file-wide problem."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationError({"file": _("Save the file as UTF-8 CSV.")}) from None
+    if not text.strip():
+        raise ValidationError({"file": _("The file is empty.")})
     try:
-        reader = csv.DictReader(io.StringIO(text))
+        # newline="": the csv module handles line ends itself, also inside quoted notes.
+        reader = csv.DictReader(io.StringIO(text, newline=""))
         columns = {(name or "").strip().lower() for name in reader.fieldnames or []}
     except csv.Error:
         raise ValidationError({"file": _("This is not a CSV file.")}) from None
-    missing = {"kpi", "date", "value"} - columns
+    missing = set(IMPORT_COLUMNS) - columns
     if missing:
         raise ValidationError(
             {"file": _("Missing columns: %(columns)s.") % {"columns": ", ".join(sorted(missing))}}
         )
     kpis = {kpi.name.casefold(): kpi for kpi in Kpi.objects.filter(project=project)}
-    rows, problems = [], []
+    rows: list[dict] = []
+    problems: list[Problem] = []
     try:
-        for line, raw in enumerate(reader, start=2):
-            if line - 1 > MAX_IMPORT_ROWS:
-                raise ValidationError(
-                    {"file": _("Import at most %(n)s rows at a time.") % {"n": MAX_IMPORT_ROWS}}
-                )
+        for raw in reader:
+            # The reader skips blank lines, so counting rows would drift from the file:
+            # line_num is the line the row ends on (the header is line 1).
+            line = reader.line_num
             cells = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k}
             if not any(cells.values()):
                 continue
+            if len(rows) == MAX_IMPORT_ROWS:
+                raise ValidationError(
+                    {"file": _("Import at most %(n)s rows at a time.") % {"n": MAX_IMPORT_ROWS}}
+                )
             kpi = kpis.get(cells.get("kpi", "").casefold())
             if kpi is None:
                 problems.append(
@@ -529,20 +581,14 @@ def parse_measurements_csv(*, project: Project, data: bytes) -> list[dict]:
                         % {"name": cells.get("kpi", "")},
                     )
                 )
-            try:
-                day = datetime.date.fromisoformat(cells.get("date", ""))
-            except ValueError:
+            day = _parse_day(cells.get("date", ""))
+            if day is None:
                 problems.append(Problem(line, "date", _("Write the date as YYYY-MM-DD.")))
-                day = None
-            try:
-                value = Decimal(cells.get("value", "").replace(" ", ""))
-                if not value.is_finite():
-                    raise InvalidOperation
-            except InvalidOperation:
+            value = _parse_value(cells.get("value", ""))
+            if value is None:
                 problems.append(
                     Problem(line, "value", _("Enter a number, with a dot for decimals."))
                 )
-                value = None
             rows.append(
                 {
                     "row": line,
@@ -555,15 +601,52 @@ def parse_measurements_csv(*, project: Project, data: bytes) -> list[dict]:
             )
     except csv.Error:
         raise ValidationError({"file": _("This is not a CSV file.")}) from None
-    if problems:
-        raise RowProblems(problems)
     if not rows:
         raise ValidationError({"file": _("The file has no rows.")})
+    return rows, problems
+
+
+def _parse_day(text: str) -> datetime.date | None:
+    # fromisoformat alone also takes 20260105 and 2026-W02-1; the file promises YYYY-MM-DD.
+    if not _ISO_DAY.fullmatch(text):
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _parse_value(text: str) -> Decimal | None:
+    try:
+        value = Decimal(text.replace(" ", ""))
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def parse_measurements_csv(*, project: Project, data: bytes) -> list[dict]:
+    """Read a CSV with the columns kpi, date, value and note (optional), checking every row.
+
+    KPIs are matched by name, ignoring case; dates are YYYY-MM-DD; values use a dot for
+    decimals. Row numbers are the file's line numbers (the header is line 1).
+    """
+    rows, problems = _read_csv(project=project, data=data)
+    if problems:
+        raise RowProblems(problems)
     return rows
 
 
 def measurements_import(*, actor, project: Project, data: bytes) -> list[Measurement]:
-    """Import measurements from CSV bytes: every row checked first, nothing saved on error."""
-    policy.ensure(actor, project, Capability.VIEW_PROJECT)
-    rows = parse_measurements_csv(project=project, data=data)
-    return measurements_record_bulk(actor=actor, project=project, rows=rows)
+    """Import measurements from CSV bytes: every row checked first, nothing saved on error.
+
+    All problems are reported at once: unreadable cells, and for the readable rows the
+    rules of bulk entry (future dates, duplicates, days already measured, whose KPI).
+    """
+    _ensure_may_record_in(actor, project)
+    rows, problems = _read_csv(project=project, data=data)
+    broken = {problem.row for problem in problems}
+    readable = [row for row in rows if row["row"] not in broken]
+    problems += _bulk_problems(actor=actor, project=project, rows=readable)
+    if problems:
+        raise RowProblems(sorted(problems, key=lambda problem: problem.row))
+    return _save_rows(actor=actor, rows=rows)

@@ -16,6 +16,7 @@ from implementation.demo_configuration import seed_configuration_log
 from implementation.demo_reviews import seed_review_meetings
 from implementation.models import ChecklistItem, Phase, PhaseTransition
 from implementation.services import phases as phase_services
+from kpis.demo import seed_kpis
 from projects import services
 from projects.choices import Department, ProjectStatus, Role, SystemKind
 from projects.models import Membership, Project, User
@@ -25,7 +26,13 @@ from uat.demo_signoffs import seed_signoffs
 DEMO_CODE = "HNR-ERP"
 
 # Each area adds its part of the demo: seed(project=..., users={username: User}, today=...).
-_AREA_SEEDS: list = [seed_configuration_log, seed_review_meetings, seed_uat, seed_signoffs]
+_AREA_SEEDS: list = [
+    seed_configuration_log,
+    seed_review_meetings,
+    seed_uat,
+    seed_signoffs,
+    seed_kpis,
+]
 
 
 @dataclass(frozen=True)

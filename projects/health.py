@@ -11,12 +11,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Max, Min, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from implementation.choices import OPEN_ACTION_STATUSES, PhaseKind, PhaseStatus
 from implementation.models import ActionItem, ChecklistItem, Phase
+from kpis import metrics
+from kpis.models import Kpi
 from projects.choices import BUSINESS_DEPARTMENTS, Department, ProjectStatus, Role
 from projects.models import Membership, Project
 from uat.choices import OPEN_STATUSES, Severity
@@ -25,6 +27,8 @@ from uat.models import Defect
 OVERDUE_RED_DAYS = 7  # a mandatory item overdue by more than this turns the project red
 GO_LIVE_WARNING_DAYS = 30  # testing still open this close to go-live is a warning
 PHASE_OVERRUN_DAYS = 14  # a running phase this far past its planned end is a warning
+BASELINE_WARNING_DAYS = 30  # KPIs still without a baseline this close to go-live: a warning
+KPI_OVERDUE_RED_PERIODS = 2  # a KPI this many measurements behind turns the project red
 
 
 class Level(IntEnum):
@@ -75,13 +79,42 @@ class ProjectFacts:
     team: list[tuple[str, str]] = field(default_factory=list)  # (role, department)
     overdue_action_items: int = 0
     open_defects: dict[str, int] = field(default_factory=dict)  # severity -> count
+    kpis: list["KpiFact"] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class KpiFact:
+    """What the rules need of one KPI: whether it has a baseline and how late it is."""
+
+    name: str
+    has_baseline: bool
+    overdue_periods: int
+
+
+def _kpi_fact(row: dict, project: Project, today: datetime.date) -> KpiFact:
+    # The same rule as the KPI pages (kpis.metrics): due one period after the latest
+    # measurement or after go-live, one more overdue per further period passed.
+    due = metrics.next_due(
+        cadence=row["cadence"], last_measured_on=row["latest_on"], start=project.target_go_live
+    )
+    overdue = (
+        0
+        if due is None
+        else metrics.overdue_periods(cadence=row["cadence"], next_due=due, today=today)
+    )
+    return KpiFact(
+        name=row["name"],
+        has_baseline=row["baseline_value"] is not None and row["baseline_date"] is not None,
+        overdue_periods=overdue,
+    )
 
 
 # --- Facts --------------------------------------------------------------------------------
 
 
 def load_facts(projects: Iterable[Project]) -> dict[int, ProjectFacts]:
-    """Facts for many projects in five queries, whatever their number."""
+    """Facts for many projects in six queries, whatever their number (or their KPIs' and
+    measurements')."""
     facts = {p.pk: ProjectFacts(project=p, today=p.local_today()) for p in projects}
     if not facts:
         return facts
@@ -129,6 +162,15 @@ def load_facts(projects: Iterable[Project]) -> dict[int, ProjectFacts]:
     )
     for row in open_defects:
         facts[row["project"]].open_defects[row["severity"]] = row["count"]
+    kpis = (
+        Kpi.objects.filter(project__in=facts)
+        .values("project", "name", "cadence", "baseline_value", "baseline_date")
+        .annotate(latest_on=Max("measurements__measured_on"))
+        .order_by("project", "name")
+    )
+    for row in kpis:
+        fact = facts[row["project"]]
+        fact.kpis.append(_kpi_fact(row, fact.project, fact.today))
     return facts
 
 
@@ -281,6 +323,61 @@ def blocking_defects_open(facts: ProjectFacts) -> Iterable[Finding]:
 def team_incomplete(facts: ProjectFacts) -> Iterable[Finding]:
     for gap in team_coverage_gaps(facts.team):
         yield Finding(Level.AMBER, gap)
+
+
+@rule
+def kpi_measurements_overdue(facts: ProjectFacts) -> Iterable[Finding]:
+    """A KPI not measured on its rhythm is amber; two or more measurements behind, red."""
+    late = [kpi for kpi in facts.kpis if kpi.overdue_periods]
+    if not late:
+        return
+    worst = max(kpi.overdue_periods for kpi in late)
+    message = ngettext(
+        "%(count)d KPI has a measurement overdue.",
+        "%(count)d KPIs have measurements overdue.",
+        len(late),
+    ) % {"count": len(late)}
+    if worst >= KPI_OVERDUE_RED_PERIODS:
+        very_late = sum(1 for kpi in late if kpi.overdue_periods >= KPI_OVERDUE_RED_PERIODS)
+        message += " " + ngettext(
+            "%(count)d of them is %(periods)d or more measurements behind.",
+            "%(count)d of them are %(periods)d or more measurements behind.",
+            very_late,
+        ) % {"count": very_late, "periods": KPI_OVERDUE_RED_PERIODS}
+        yield Finding(Level.RED, message)
+    else:
+        yield Finding(Level.AMBER, message)
+
+
+@rule
+def kpis_without_baseline(facts: ProjectFacts) -> Iterable[Finding]:
+    """Baselines are measured before go-live: missing ones close to it are amber; from
+    go-live on, when baselines are locked, red."""
+    missing = [kpi for kpi in facts.kpis if not kpi.has_baseline]
+    if not missing:
+        return
+    go_live = facts.project.target_go_live
+    days_left = (go_live - facts.today).days
+    if days_left <= 0:
+        yield Finding(
+            Level.RED,
+            ngettext(
+                "Baselines are locked since go-live on %(date)s and %(count)d KPI has none.",
+                "Baselines are locked since go-live on %(date)s and %(count)d KPIs have none.",
+                len(missing),
+            )
+            % {"date": go_live.isoformat(), "count": len(missing)},
+        )
+    elif days_left <= BASELINE_WARNING_DAYS:
+        yield Finding(
+            Level.AMBER,
+            ngettext(
+                "Go-live is in %(days)d days and %(count)d KPI has no baseline yet.",
+                "Go-live is in %(days)d days and %(count)d KPIs have no baseline yet.",
+                len(missing),
+            )
+            % {"days": days_left, "count": len(missing)},
+        )
 
 
 @rule

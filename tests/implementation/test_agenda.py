@@ -157,14 +157,16 @@ def test_agenda_has_the_standard_sections_in_order_with_titles(hanoi_project):
         ("configuration_changes", "Configuration changes"),
         ("blocking_defects", "Open critical and high defects"),  # registered by the uat app
         ("pending_signoffs", "Sign-offs awaiting signatures"),  # also by the uat app
+        ("kpi_measurements_due", "KPI measurements due"),  # registered by the kpis app
     ]
-    assert [s.items for s in result.sections] == [(), (), (), (), ()]
+    assert [s.items for s in result.sections] == [(), (), (), (), (), ()]
     assert [s.empty_text for s in result.sections] == [
         "No checklist item is overdue.",
         "No open action items.",
         "No configuration change recorded since the last meeting.",
         "No critical or high defect is open.",
         "No sign-off is waiting for a signature.",
+        "No KPI measurement is due before the meeting.",
     ]
 
 
@@ -316,6 +318,7 @@ def test_a_registered_provider_adds_its_section_and_one_returning_none_adds_noth
         "configuration_changes",
         "blocking_defects",
         "pending_signoffs",
+        "kpi_measurements_due",
         "probe",
     ]
     assert seen == [
@@ -336,6 +339,7 @@ def test_the_registry_holds_exactly_the_standard_providers():
         "configuration_changes",
         "blocking_defects",
         "pending_signoffs",
+        "kpi_measurements_due",
     ]
 
 
@@ -370,9 +374,9 @@ def test_agenda_runs_the_same_number_of_queries_for_2_and_20_rows(db):
     few, few_sizes = count_queries(few_project)
     many, many_sizes = count_queries(many_project)
 
-    assert few_sizes == [2, 2, 2, 0, 0]
-    assert many_sizes == [20, 20, 20, 0, 0]
-    assert few == many == 6
+    assert few_sizes == [2, 2, 2, 0, 0, 0]
+    assert many_sizes == [20, 20, 20, 0, 0, 0]
+    assert few == many == 7  # the KPI section adds one query
 
 
 @pytest.mark.django_db

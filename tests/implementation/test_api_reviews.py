@@ -548,6 +548,7 @@ def test_every_member_reads_the_agenda_as_json(api_as, project, members, meeting
         "configuration_changes",
         "blocking_defects",
         "pending_signoffs",
+        "kpi_measurements_due",
     ]
     actions = body["sections"][1]
     assert actions["title"] == "Open action items"
