@@ -1,19 +1,23 @@
-"""The access matrix for every page under /projects/<code>/ that implementation, uat and the
-sign-offs add: generated from the URL configuration, so a new page is covered without
-editing this file."""
+"""The access matrix for every page under /projects/<code>/ that implementation, uat, the
+sign-offs and the KPIs add: generated from the URL configuration, so a new page is covered
+without editing this file."""
 
+import datetime
 import re
+from decimal import Decimal
 
 import pytest
 from django.urls import get_resolver, reverse
 
 from implementation.models import ChecklistItem, ConfigurationChange, Phase
+from kpis.choices import Direction, KpiCategory
+from kpis.models import BaselineChange, BenefitsReport, Kpi, Measurement
 from tests.projects.test_urls_policy import LOGIN_URL, walk
 from tests.uat.signoff_builders import draft
 from tests.uat.test_cycles_factories import make_cycle
 from uat.models import Signature, SignOff, SignoffPdf
 
-NAMESPACES = {"implementation", "uat", "signoffs"}
+NAMESPACES = {"implementation", "uat", "signoffs", "kpis"}
 
 PATTERNS = [
     (name, re.findall(r"<(?:\w+:)?(\w+)>", route))
@@ -48,13 +52,63 @@ def test_the_matrix_covers_the_implementation_pages():
         "signoffs:pdf",
         "signoffs:pdf-status",
         "signoffs:pdf-retry",
+        "kpis:overview",
+        "kpis:detail",
+        "kpis:create",
+        "kpis:edit",
+        "kpis:templates",
+        "kpis:baseline",
+        "kpis:measurement-record",
+        "kpis:measurement-correct",
+        "kpis:bulk",
+        "kpis:import",
+        "kpis:import-sample",
+        "kpis:reports",
+        "kpis:report-create",
+        "kpis:report-status",
+        "kpis:report-retry",
+        "kpis:report-download",
     } <= names
     assert all("code" in arguments for _, arguments in PATTERNS)
 
 
-def url_for(name: str, arguments: list[str], code: str) -> str:
-    values = {"code": code, "kind": "design", "pk": 1, "number": 1, "entry_pk": 1}
+def url_for(name: str, arguments: list[str], code: str, **known) -> str:
+    values = {
+        "code": code,
+        "kind": "design",
+        "pk": 1,
+        "number": 1,
+        "entry_pk": 1,
+        "measurement_pk": known.get("measurement_pk", 1),
+    }
+    if name.startswith("kpis:report-"):
+        values["pk"] = known.get("report_pk", 1)
+    elif name.startswith("kpis:"):
+        values["pk"] = known.get("kpi_pk", 1)
     return reverse(name, kwargs={key: values[key] for key in arguments})
+
+
+def kpi_records(project, user) -> dict:
+    """A KPI with a measurement and a benefits report, so KPI pages answer 404 for the
+    project, not for a missing record."""
+    kpi = Kpi.objects.create(
+        project=project,
+        name="Month-end close",
+        category=KpiCategory.FINANCE,
+        unit="days",
+        direction=Direction.LOWER,
+        target_value=Decimal("5"),
+        target_date=datetime.date(2027, 6, 30),
+        owner=user,
+        created_by=user,
+    )
+    measurement = Measurement.objects.create(
+        kpi=kpi, measured_on=datetime.date(2026, 11, 2), value=Decimal("8"), recorded_by=user
+    )
+    report = BenefitsReport.objects.create(
+        project=project, requested_by=user, as_of=datetime.date(2026, 11, 2), status="failed"
+    )
+    return {"kpi_pk": kpi.pk, "measurement_pk": measurement.pk, "report_pk": report.pk}
 
 
 def snapshot():
@@ -65,6 +119,10 @@ def snapshot():
         list(SignOff.objects.order_by("pk").values()),
         Signature.objects.count(),
         list(SignoffPdf.objects.order_by("pk").values()),
+        list(Kpi.objects.order_by("pk").values()),
+        list(Measurement.objects.order_by("pk").values()),
+        BaselineChange.objects.count(),
+        list(BenefitsReport.objects.order_by("pk").values()),
     )
 
 
@@ -86,10 +144,12 @@ def test_outsider_gets_404_and_nothing_changes(
 ):
     # SO-1 exists, so a sign-off page answers 404 for the project, not for a missing record.
     draft(project, pm, make_cycle(project), (pm, "Project manager"))
+    known = kpi_records(project, pm)
     before = snapshot()
     client.force_login(outsider)
+    page = url_for(name, arguments, project.code, **known)
 
-    response = getattr(client, method)(url_for(name, arguments, project.code), {"title": "x"})
+    response = getattr(client, method)(page, {"title": "x", "name": "x", "value": "1"})
 
     assert response.status_code == 404
     assert snapshot() == before
