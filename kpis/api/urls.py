@@ -1,8 +1,9 @@
 from rest_framework.routers import SimpleRouter
 
-from kpis.api import kpis
+from kpis.api import kpis, measurements
 
 router = SimpleRouter()
-kpis.register(router)
+for area in (kpis, measurements):
+    area.register(router)
 
 urlpatterns = router.urls
