@@ -247,7 +247,7 @@ SPECTACULAR_SETTINGS = {
         "SignoffStatusEnum": "uat.choices.SignoffStatus",
         "SigningOrderEnum": "uat.choices.SigningOrder",
         "DecisionEnum": "uat.choices.Decision",
-        "PdfStatusEnum": "uat.choices.PdfStatus",
+        "PdfStatusEnum": "projects.choices.PdfStatus",
         "KpiCategoryEnum": "kpis.choices.KpiCategory",
         "KpiDirectionEnum": "kpis.choices.Direction",
         "KpiCadenceEnum": "kpis.choices.Cadence",

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kpis.choices import Cadence, Direction, KpiCategory, MeasurementSource
+from projects.documents import GeneratedPdf
 from projects.models import validate_plausible_date
-from uat.choices import PdfStatus
 
 # Fifteen significant digits at most: SQLite keeps decimals as floats, and a longer value
 # would not read back as it was written.
@@ -175,7 +175,7 @@ def report_path(instance: "BenefitsReport", filename: str) -> str:
     return f"reports/{instance.project_id}/{uuid.uuid4().hex}.pdf"
 
 
-class BenefitsReport(models.Model):
+class BenefitsReport(GeneratedPdf):
     """A benefits report PDF for executives, built by a worker; past ones stay downloadable."""
 
     project = models.ForeignKey(
@@ -183,9 +183,6 @@ class BenefitsReport(models.Model):
         verbose_name=_("project"),
         on_delete=models.PROTECT,
         related_name="benefits_reports",
-    )
-    status = models.CharField(
-        _("status"), max_length=10, choices=PdfStatus.choices, default=PdfStatus.PENDING
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -196,12 +193,6 @@ class BenefitsReport(models.Model):
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     as_of = models.DateField(_("figures as of"))
     file = models.FileField(_("file"), upload_to=report_path, max_length=255, blank=True)
-    sha256 = models.CharField(_("file SHA-256"), max_length=64, blank=True)
-    size = models.PositiveIntegerField(_("size in bytes"), null=True, blank=True)
-    error = models.TextField(_("why it failed"), blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
-    built_at = models.DateTimeField(_("built at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("benefits report")

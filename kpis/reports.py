@@ -1,13 +1,11 @@
 """The benefits report: a PDF for executives of every KPI's figures, built by a worker.
 
-A report moves pending -> building -> ready, or failed (uat.choices.PdfStatus, as the sign-off
-PDF). Any member who sees the project requests one (`report_request`): the row is written
-first, as of the project's today, and a worker is told after the commit. If the broker is
-down the row stays pending; `report_sweep` (beat) or `report_retry` queues it again. One
-report at a time per project is on its way: a request while another is pending or building is
-refused. The worker (`report_build`) takes the row from pending or failed to building, renders,
-stores the file with its SHA-256 and size, and marks it ready; a render failure is recorded on
-the row, never raised, and a second delivery of the task finds nothing to do.
+A report moves pending -> building -> ready, or failed, like every document built by a
+worker (projects.documents). Any member who sees the project requests one
+(`report_request`): the row is written first, as of the project's today, and a worker is
+told after the commit. If the broker is down the row stays pending; `report_sweep` (beat)
+or `report_retry` queues it again. One report at a time per project is on its way: a
+request while another is pending or building is refused.
 
 The document shows the figures on the report's as-of date: measurements after that date are
 left out, so a report rebuilt later (retry, sweep) still says what was known that day. The
@@ -19,13 +17,11 @@ of static/fonts, which cover Vietnamese.
 """
 
 import datetime
-import hashlib
 import logging
 import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -36,19 +32,17 @@ from kpis import selectors
 from kpis.charts import STATUS_COLOURS, STATUS_ORDER, _number, _with_unit, kpi_chart, status_bar
 from kpis.choices import Cadence, Direction, KpiCategory, KpiStatus
 from kpis.models import BenefitsReport, Kpi, Measurement
-from projects import policy
+from projects import documents, policy
+from projects.choices import PdfStatus
 from projects.errors import ApplicationError
 from projects.models import Project
 from projects.policy import Capability
-from uat.choices import PdfStatus
 from uat.pdf import StaticOnlyFetcher, _page_counter, static_root
 from uat.services.signoffs import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
 TEMPLATE = "kpis/report_pdf.html"
-ON_ITS_WAY = (PdfStatus.PENDING, PdfStatus.BUILDING)
-RETRYABLE = (PdfStatus.PENDING, PdfStatus.FAILED)
 NOTES_SHOWN = 3
 CHART_HEIGHT = 180  # x 640 wide (the full chart's width): see report-pdf.css
 
@@ -69,7 +63,7 @@ def report_request(*, actor, project: Project) -> BenefitsReport:
         # The project row lock makes "one on its way per project" hold under concurrent requests.
         Project.objects.select_for_update().filter(pk=project.pk).first()
         waiting = (
-            BenefitsReport.objects.filter(project=project, status__in=ON_ITS_WAY)
+            BenefitsReport.objects.filter(project=project, status__in=documents.ON_ITS_WAY)
             .order_by("-requested_at", "-pk")
             .first()
         )
@@ -97,15 +91,12 @@ def report_retry(*, actor, report: BenefitsReport) -> BenefitsReport:
     project = report.project
     policy.ensure(actor, project, Capability.VIEW_PROJECT)
     with transaction.atomic():
-        locked = BenefitsReport.objects.select_for_update().get(pk=report.pk)
-        if locked.status == PdfStatus.READY:
-            raise ApplicationError(_("This report is ready; request a new one for newer figures."))
-        if locked.status == PdfStatus.BUILDING:
-            raise ApplicationError(_("This report is being built; wait a moment."))
-        locked.status, locked.error, locked.queued_at = PdfStatus.PENDING, "", timezone.now()
-        locked.save(update_fields=["status", "error", "queued_at"])
-        locked.project = project
-        _queue(locked)
+        locked = documents.pdf_requeue(
+            report,
+            ready_message=_("This report is ready; request a new one for newer figures."),
+            queue=_queue,
+        )
+    locked.project = project
     return locked
 
 
@@ -113,77 +104,23 @@ def report_retry(*, actor, report: BenefitsReport) -> BenefitsReport:
 
 
 def report_build(*, report_pk: int) -> BenefitsReport | None:
-    """Build and store a requested report; a failure is recorded on the row, never raised.
-
-    Runs in a worker. A second delivery of the task finds the report building or ready and does
-    nothing. None when the row no longer exists.
-    """
-    with transaction.atomic():
-        report = BenefitsReport.objects.select_for_update().filter(pk=report_pk).first()
-        if report is None or report.status not in RETRYABLE:
-            return report
-        report.status, report.attempts = PdfStatus.BUILDING, report.attempts + 1
-        report.error = ""
-        report.save(update_fields=["status", "attempts", "error"])
-    report = BenefitsReport.objects.select_related("project", "requested_by").get(pk=report_pk)
-    try:
-        content = render_benefits_pdf(report)
-        name = f"{report.project.code}-benefits-{report.as_of.isoformat()}.pdf"
-        report.file.save(name, ContentFile(content), save=False)
-    except Exception as error:
-        logger.exception("Building benefits report %s of %s failed", report.pk, report.project)
-        return _finish(
-            report,
-            status=PdfStatus.FAILED,
-            error=_("The report could not be built (%(error)s). Try again.")
-            % {"error": type(error).__name__},
-        )
-    report.sha256 = hashlib.sha256(content).hexdigest()
-    report.size = len(content)
-    return _finish(report, status=PdfStatus.READY, error="")
-
-
-def _finish(report: BenefitsReport, *, status: str, error: str) -> BenefitsReport:
-    """Record the outcome, unless the row left "building" meanwhile (the sweep took it back
-    from a worker presumed dead, and another build owns it now): then keep what is there."""
-    with transaction.atomic():
-        locked = BenefitsReport.objects.select_for_update().get(pk=report.pk)
-        if locked.status != PdfStatus.BUILDING:
-            if report.file and report.file.name != locked.file.name:
-                report.file.delete(save=False)
-            return locked
-        locked.status, locked.error = status, error
-        fields = ["status", "error"]
-        if status == PdfStatus.READY:
-            locked.file, locked.sha256, locked.size = report.file, report.sha256, report.size
-            locked.built_at = timezone.now()
-            fields += ["file", "sha256", "size", "built_at"]
-        locked.save(update_fields=fields)
-    locked.project = report.project
-    return locked
-
-
-def stuck_reports(*, older_than_seconds: int = 600):
-    """Reports still waiting (the broker was down) or whose worker died while building."""
-    cutoff = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
-    return BenefitsReport.objects.filter(status__in=ON_ITS_WAY, queued_at__lt=cutoff)
+    """Build and store a requested report (see projects.documents); runs in a worker."""
+    return documents.pdf_build(
+        BenefitsReport,
+        report_pk,
+        render=render_benefits_pdf,
+        filename=lambda report: f"{report.project.code}-benefits-{report.as_of.isoformat()}.pdf",
+        related=("project", "requested_by"),
+    )
 
 
 def report_sweep(*, older_than_seconds: int = 600) -> int:
     """Queue again every stuck report; returns how many were queued."""
-    from config.queue import enqueue
     from kpis.tasks import benefits_report_build_task
 
-    queued = 0
-    for pk in stuck_reports(older_than_seconds=older_than_seconds).values_list("pk", flat=True):
-        with transaction.atomic():
-            locked = BenefitsReport.objects.select_for_update().get(pk=pk)
-            if locked.status not in ON_ITS_WAY:
-                continue
-            locked.status, locked.queued_at = PdfStatus.PENDING, timezone.now()
-            locked.save(update_fields=["status", "queued_at"])
-        queued += enqueue(benefits_report_build_task, pk)
-    return queued
+    return documents.pdf_sweep(
+        BenefitsReport, benefits_report_build_task, older_than_seconds=older_than_seconds
+    )
 
 
 # --- The document ----------------------------------------------------------------------------

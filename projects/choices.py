@@ -52,3 +52,12 @@ class Weekday(models.IntegerChoices):
     FRIDAY = 4, _("Friday")
     SATURDAY = 5, _("Saturday")
     SUNDAY = 6, _("Sunday")
+
+
+class PdfStatus(models.TextChoices):
+    """Where a PDF built by a worker stands (see projects.documents)."""
+
+    PENDING = "pending", _("Waiting to be built")
+    BUILDING = "building", _("Building")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")

@@ -12,7 +12,7 @@ from django_htmx.http import trigger_client_event
 from implementation import timeline
 from implementation.selectors import phases as phase_selectors
 from projects import health, policy, selectors, services
-from projects.choices import Department, Role
+from projects.choices import Department, PdfStatus, Role
 from projects.errors import ApplicationError
 from projects.filters import ProjectFilter
 from projects.forms import (
@@ -29,7 +29,6 @@ from projects.web import (
     paginate,
     query_without_page,
 )
-from uat.choices import PdfStatus
 from uat.selectors import signoffs as signoff_selectors
 
 TEAM_CHANGED = "teamChanged"

@@ -105,10 +105,3 @@ class SigningOrder(models.TextChoices):
 class Decision(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
-
-
-class PdfStatus(models.TextChoices):
-    PENDING = "pending", _("Waiting to be built")
-    BUILDING = "building", _("Building")
-    READY = "ready", _("Ready")
-    FAILED = "failed", _("Failed")

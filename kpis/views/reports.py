@@ -16,10 +16,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kpis import selectors
 from kpis.models import BenefitsReport
+from projects.choices import PdfStatus
 from projects.errors import ApplicationError
 from projects.policy import Capability, project_view
 from projects.web import is_partial, paginate
-from uat.choices import PdfStatus
 
 TEMPLATES = "kpis"
 

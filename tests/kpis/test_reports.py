@@ -16,10 +16,10 @@ from kpis import services as kpi_services
 from kpis.choices import Cadence, Direction, KpiCategory
 from kpis.models import BenefitsReport, Kpi, Measurement
 from kpis.tasks import benefits_report_build_task
+from projects.choices import PdfStatus
 from projects.errors import ApplicationError
 from projects.selectors import project_get
 from tests.uat.test_signoffs_pdf import HOSTILE, flat, pdf_pages
-from uat.choices import PdfStatus
 
 D = Decimal
 VIETNAMESE = "Kế toán: thời gian khóa sổ cuối tháng"
@@ -305,7 +305,7 @@ def test_render_failure_is_recorded_and_retry_builds(
     report = requested(pm, project, django_capture_on_commit_callbacks)
 
     assert report.status == PdfStatus.FAILED
-    assert report.error == "The report could not be built (RuntimeError). Try again."
+    assert report.error == "The PDF could not be built (RuntimeError). Try again."
     assert not report.file
     assert report.sha256 == ""
     assert report.attempts == 1

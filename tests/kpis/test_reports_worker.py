@@ -16,12 +16,12 @@ from django.db import OperationalError
 from config.celery import app
 from kpis import reports
 from kpis.models import BenefitsReport
+from projects.choices import PdfStatus
 from tests.uat.test_signoffs_worker import (
     BUILD_SECONDS,
     BoundedWorkController,
     _keep_logging,
 )
-from uat.choices import PdfStatus
 
 pytestmark = [pytest.mark.real_worker, pytest.mark.django_db(transaction=True)]
 

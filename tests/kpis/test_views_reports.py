@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kpis.models import BenefitsReport
-from uat.choices import PdfStatus
+from projects.choices import PdfStatus
 
 HTMX = {"HX-Request": "true"}
 PDF_BYTES = b"%PDF-1.4 test"

@@ -8,9 +8,10 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
+from projects.choices import PdfStatus
 from projects.demo import DEMO_CODE
 from projects.models import Project
-from uat.choices import PdfStatus, SigningOrder, SignoffStatus
+from uat.choices import SigningOrder, SignoffStatus
 from uat.models import Signatory, Signature, SignOff, SignoffLedger, SignoffPdf
 from uat.services import signoffs as services
 

@@ -11,11 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from projects.choices import Role
+from projects.choices import PdfStatus, Role
 from tests.factories import PASSWORD, MembershipFactory, ProjectFactory
 from tests.uat.signoff_builders import draft, passing_cycle, requested, sign
 from tests.uat.test_cycles_factories import make_cycle, make_defect
-from uat.choices import PdfStatus
 from uat.models import Signatory, Signature, SignOff, SignoffPdf
 from uat.services import signoffs as services
 

@@ -13,12 +13,13 @@ from pypdf import PdfReader
 
 from implementation.choices import Environment, PhaseKind
 from implementation.models import ConfigurationChange
+from projects.choices import PdfStatus
 from projects.models import Project
 from tests.factories import ChecklistItemFactory, PhaseFactory
 from tests.uat.signoff_builders import draft, passing_cycle, requested, sign
 from tests.uat.test_cycles_factories import make_defect
 from uat import pdf as signoff_pdf
-from uat.choices import DefectStatus, PdfStatus, Severity, SignoffKind
+from uat.choices import DefectStatus, Severity, SignoffKind
 from uat.models import Defect, SignoffPdf
 from uat.services import signoffs as services
 

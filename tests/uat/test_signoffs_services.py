@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from implementation.choices import Environment, PhaseKind
 from implementation.services.configuration import configuration_change_record
-from projects.choices import Role
+from projects.choices import PdfStatus, Role
 from projects.errors import ApplicationError
 from projects.models import Membership
 from tests.factories import ChecklistItemFactory, PhaseFactory
@@ -27,7 +27,6 @@ from uat import snapshots
 from uat.choices import (
     SIGNOFF_TRANSITIONS,
     ExecutionResult,
-    PdfStatus,
     Severity,
     SigningOrder,
     SignoffKind,

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from implementation.choices import PhaseKind
-from projects.choices import Role
+from projects.choices import PdfStatus, Role
 from tests.factories import (
     PASSWORD,
     ChecklistItemFactory,
@@ -23,7 +23,7 @@ from tests.factories import (
 from tests.uat.signoff_builders import draft, passing_cycle, requested, sign
 from tests.uat.test_cycles_factories import make_cycle, make_defect, make_scope
 from uat import signoff_forms
-from uat.choices import PdfStatus, SigningOrder, SignoffKind, SignoffStatus
+from uat.choices import SigningOrder, SignoffKind, SignoffStatus
 from uat.models import Signature, SignOff, SignoffPdf
 
 HTMX = {"HX-Request": "true"}

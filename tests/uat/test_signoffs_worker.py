@@ -13,8 +13,8 @@ from celery.signals import setup_logging, task_prerun
 from django.db import OperationalError
 
 from config.celery import app
+from projects.choices import PdfStatus
 from tests.uat.signoff_builders import passing_cycle, requested, sign
-from uat.choices import PdfStatus
 from uat.models import SignoffPdf
 
 pytestmark = [pytest.mark.real_worker, pytest.mark.django_db(transaction=True)]

@@ -30,10 +30,11 @@ from rest_framework.response import Response
 
 from projects import policy
 from projects.api.fields import ProjectMemberField
+from projects.choices import PdfStatus
 from projects.policy import Capability, declare
 from projects.selectors import project_get
 from uat.api.defects import ProjectCycleField
-from uat.choices import Decision, PdfStatus, SigningOrder, SignoffKind, SignoffStatus
+from uat.choices import Decision, SigningOrder, SignoffKind, SignoffStatus
 from uat.models import SignOff
 from uat.selectors import signoffs as selectors
 from uat.services import signoffs as services

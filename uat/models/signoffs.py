@@ -6,7 +6,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from uat.choices import Decision, PdfStatus, SigningOrder, SignoffKind, SignoffStatus
+from projects.documents import GeneratedPdf
+from uat.choices import Decision, SigningOrder, SignoffKind, SignoffStatus
 
 
 class SealedRecordError(Exception):
@@ -272,23 +273,13 @@ def signoff_pdf_path(instance: "SignoffPdf", filename: str) -> str:
     return f"signoffs/{instance.signoff.project_id}/{uuid.uuid4().hex}.pdf"
 
 
-class SignoffPdf(models.Model):
+class SignoffPdf(GeneratedPdf):
     """The PDF of a signed sign-off: built once by a worker, then kept with its SHA-256."""
 
     signoff = models.OneToOneField(
         SignOff, verbose_name=_("sign-off"), on_delete=models.PROTECT, related_name="pdf"
     )
-    status = models.CharField(
-        _("status"), max_length=10, choices=PdfStatus.choices, default=PdfStatus.PENDING
-    )
     file = models.FileField(_("file"), upload_to=signoff_pdf_path, max_length=255, blank=True)
-    sha256 = models.CharField(_("file SHA-256"), max_length=64, blank=True, db_index=True)
-    size = models.PositiveIntegerField(_("size in bytes"), null=True, blank=True)
-    error = models.TextField(_("why it failed"), blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
-    built_at = models.DateTimeField(_("built at"), null=True, blank=True)
-    build_seconds = models.FloatField(_("build time (s)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("sign-off PDF")

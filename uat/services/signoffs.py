@@ -29,7 +29,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projects import policy
+from projects import documents, policy
+from projects.choices import PdfStatus
 from projects.errors import ApplicationError
 from projects.models import Membership, Project
 from projects.policy import Capability
@@ -37,7 +38,6 @@ from uat import snapshots
 from uat.choices import (
     SIGNOFF_TRANSITIONS,
     Decision,
-    PdfStatus,
     SigningOrder,
     SignoffKind,
     SignoffStatus,
@@ -712,17 +712,12 @@ def signoff_pdf_retry(*, actor, signoff: SignOff) -> SignoffPdf:
     """Queue the PDF build again after a failure (or when it never left the queue)."""
     policy.ensure(actor, signoff.project, Capability.VIEW_PROJECT)
     with transaction.atomic():
-        pdf = SignoffPdf.objects.select_for_update().filter(signoff=signoff).first()
+        pdf = SignoffPdf.objects.filter(signoff=signoff).first()
         if pdf is None:
             raise ApplicationError(_("This sign-off has no PDF: it is not signed."))
-        if pdf.status == PdfStatus.READY:
-            raise ApplicationError(_("The PDF is ready; it is built only once."))
-        if pdf.status == PdfStatus.BUILDING:
-            raise ApplicationError(_("The PDF is being built; wait a moment."))
-        pdf.status, pdf.error, pdf.queued_at = PdfStatus.PENDING, "", timezone.now()
-        pdf.save(update_fields=["status", "error", "queued_at"])
-        _queue_pdf(pdf)
-    return pdf
+        return documents.pdf_requeue(
+            pdf, ready_message=_("The PDF is ready; it is built only once."), queue=_queue_pdf
+        )
 
 
 def _notify(signoff: SignOff, event: str, user_pks: list[int]) -> None:
@@ -739,70 +734,26 @@ def enqueue_on_commit(task, *args) -> None:
     transaction.on_commit(lambda: enqueue(task, *args))
 
 
-def signoff_pdf_build(*, pdf_pk: int) -> SignoffPdf:
-    """Build and store the PDF of a signed sign-off; a failure is recorded, not raised.
+def signoff_pdf_build(*, pdf_pk: int) -> SignoffPdf | None:
+    """Build and store the PDF of a signed sign-off (see projects.documents).
 
-    Runs in a worker. A second delivery of the same task finds the PDF ready or building and
-    does nothing, so the stored document and its hash never change.
+    Runs in a worker; the stored document and its hash never change once ready.
     """
-    import time
-
-    from django.core.files.base import ContentFile
-
     from uat.pdf import render_signoff_pdf
 
-    with transaction.atomic():
-        pdf = SignoffPdf.objects.select_for_update().filter(pk=pdf_pk).first()
-        if pdf is None or pdf.status not in {PdfStatus.PENDING, PdfStatus.FAILED}:
-            return pdf
-        pdf.status, pdf.attempts = PdfStatus.BUILDING, pdf.attempts + 1
-        pdf.save(update_fields=["status", "attempts"])
-    signoff = SignOff.objects.select_related("project", "cycle", "phase").get(pk=pdf.signoff_id)
-    started = time.perf_counter()
-    try:
-        content = render_signoff_pdf(signoff)
-    except Exception as error:
-        logger.exception("Building the PDF of %s failed", signoff.display_number)
-        pdf.status = PdfStatus.FAILED
-        pdf.error = _("The PDF could not be built (%(error)s). Try again.") % {
-            "error": type(error).__name__
-        }
-        pdf.save(update_fields=["status", "error"])
-        return pdf
-    pdf.file.save(f"{signoff.display_number}.pdf", ContentFile(content), save=False)
-    pdf.sha256 = hashlib.sha256(content).hexdigest()
-    pdf.size = len(content)
-    pdf.status, pdf.error = PdfStatus.READY, ""
-    pdf.built_at = timezone.now()
-    pdf.build_seconds = round(time.perf_counter() - started, 3)
-    pdf.save(
-        update_fields=["file", "sha256", "size", "status", "error", "built_at", "build_seconds"]
-    )
-    return pdf
-
-
-def stuck_pdfs(*, older_than_seconds: int = 600):
-    """PDF rows still waiting (Redis was down) or whose worker died while building."""
-    import datetime
-
-    cutoff = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
-    return SignoffPdf.objects.filter(
-        status__in=[PdfStatus.PENDING, PdfStatus.BUILDING], queued_at__lt=cutoff
+    return documents.pdf_build(
+        SignoffPdf,
+        pdf_pk,
+        render=lambda pdf: render_signoff_pdf(pdf.signoff),
+        filename=lambda pdf: f"{pdf.signoff.display_number}.pdf",
+        related=("signoff__project", "signoff__cycle", "signoff__phase"),
     )
 
 
 def signoff_pdf_sweep(*, older_than_seconds: int = 600) -> int:
     """Queue again every stuck PDF build; returns how many were queued."""
-    from config.queue import enqueue
     from uat.tasks import signoff_pdf_build_task
 
-    queued = 0
-    for pdf in stuck_pdfs(older_than_seconds=older_than_seconds):
-        with transaction.atomic():
-            locked = SignoffPdf.objects.select_for_update().get(pk=pdf.pk)
-            if locked.status not in {PdfStatus.PENDING, PdfStatus.BUILDING}:
-                continue
-            locked.status, locked.queued_at = PdfStatus.PENDING, timezone.now()
-            locked.save(update_fields=["status", "queued_at"])
-        queued += enqueue(signoff_pdf_build_task, pdf.pk)
-    return queued
+    return documents.pdf_sweep(
+        SignoffPdf, signoff_pdf_build_task, older_than_seconds=older_than_seconds
+    )

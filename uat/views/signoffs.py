@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from projects import policy
+from projects.choices import PdfStatus
 from projects.errors import ApplicationError
 from projects.models import Membership, User
 from projects.policy import Capability, project_view
@@ -28,7 +29,6 @@ from uat import snapshots
 from uat.choices import (
     SIGNOFF_TRANSITIONS,
     Decision,
-    PdfStatus,
     Severity,
     SigningOrder,
     SignoffKind,
