@@ -77,7 +77,7 @@ def _decimal(value) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def _number(value: Decimal, places: int | None = None) -> str:
+def format_number(value: Decimal, places: int | None = None) -> str:
     """A value as people read it: localised, without the model's trailing zeros."""
     if places is None:
         value = value.normalize()
@@ -87,12 +87,12 @@ def _number(value: Decimal, places: int | None = None) -> str:
     return number_format(value, decimal_pos=places, force_grouping=True)
 
 
-def _with_unit(value: Decimal, unit: str) -> str:
+def with_unit(value: Decimal, unit: str) -> str:
     if not unit:
-        return _number(value)
+        return format_number(value)
     if unit == "%":
-        return f"{_number(value)}%"
-    return f"{_number(value)} {unit}"
+        return f"{format_number(value)}%"
+    return f"{format_number(value)} {unit}"
 
 
 def _value_ticks(low: Decimal, high: Decimal, intervals: int) -> list[Decimal]:
@@ -162,22 +162,22 @@ def _describe(
     if baseline is not None:
         parts.append(
             _("baseline %(value)s on %(date)s")
-            % {"value": _with_unit(baseline, unit), "date": date_format(baseline_date)}
+            % {"value": with_unit(baseline, unit), "date": date_format(baseline_date)}
             if baseline_date
-            else _("baseline %(value)s") % {"value": _with_unit(baseline, unit)}
+            else _("baseline %(value)s") % {"value": with_unit(baseline, unit)}
         )
     if target is not None:
         parts.append(
             _("target %(value)s by %(date)s")
-            % {"value": _with_unit(target, unit), "date": date_format(target_date)}
+            % {"value": with_unit(target, unit), "date": date_format(target_date)}
             if target_date
-            else _("target %(value)s") % {"value": _with_unit(target, unit)}
+            else _("target %(value)s") % {"value": with_unit(target, unit)}
         )
     if points:
         day, value = points[-1]
         parts.append(
             _("latest measurement %(value)s on %(date)s")
-            % {"value": _with_unit(value, unit), "date": date_format(day)}
+            % {"value": with_unit(value, unit), "date": date_format(day)}
         )
     else:
         parts.append(_("no measurements yet"))
@@ -283,7 +283,7 @@ def kpi_chart(
     ticks = _value_ticks(min(values) - headroom, max(values) + headroom, 2 if compact else 5)
     step = ticks[1] - ticks[0]
     places = max(0, -step.normalize().as_tuple().exponent)
-    tick_labels = [_number(tick, places) for tick in ticks]
+    tick_labels = [format_number(tick, places) for tick in ticks]
     shown_ticks = (0, len(ticks) - 1) if compact else range(len(ticks))
     layout = _layout(
         width=width,
@@ -377,7 +377,7 @@ def kpi_chart(
                 _c(layout.right),
                 TARGET,
                 dash,
-                _("Target: %(value)s") % {"value": _with_unit(target, unit)},
+                _("Target: %(value)s") % {"value": with_unit(target, unit)},
                 y=_c(y(target)),
             )
         )
@@ -434,13 +434,13 @@ def kpi_chart(
                 _c(ty - radius - 1),
                 TARGET,
                 _("Target: %(value)s by %(date)s")
-                % {"value": _with_unit(target, unit), "date": date_format(target_date)},
+                % {"value": with_unit(target, unit), "date": date_format(target_date)},
                 r=_c(radius + 1),
             )
         )
     if baseline is not None:
         bx, by = x(baseline_day), y(baseline)
-        baseline_text = _("Baseline: %(value)s") % {"value": _with_unit(baseline, unit)}
+        baseline_text = _("Baseline: %(value)s") % {"value": with_unit(baseline, unit)}
         parts.append(
             format_html(
                 '<circle class="kpi-chart__baseline" cx="{}" cy="{}" r="{}" fill="#ffffff"'
@@ -493,7 +493,7 @@ def kpi_chart(
                     _c(x(day)),
                     _c(y(value)),
                     _c(radius - 0.5),
-                    f"{date_format(day)}: {_with_unit(value, unit)}",
+                    f"{date_format(day)}: {with_unit(value, unit)}",
                 )
             )
         parts.append(mark_safe("</g>"))  # noqa: S308 - a constant

@@ -29,7 +29,14 @@ from django.utils.translation import gettext as _
 from weasyprint import HTML
 
 from kpis import selectors
-from kpis.charts import STATUS_COLOURS, STATUS_ORDER, _number, _with_unit, kpi_chart, status_bar
+from kpis.charts import (
+    STATUS_COLOURS,
+    STATUS_ORDER,
+    format_number,
+    kpi_chart,
+    status_bar,
+    with_unit,
+)
 from kpis.choices import Cadence, Direction, KpiCategory, KpiStatus
 from kpis.models import BenefitsReport, Kpi, Measurement
 from projects import documents, policy
@@ -37,7 +44,7 @@ from projects.choices import PdfStatus
 from projects.errors import ApplicationError
 from projects.models import Project
 from projects.policy import Capability
-from uat.pdf import StaticOnlyFetcher, _page_counter, static_root
+from uat.pdf import StaticOnlyFetcher, page_counter, static_root
 from uat.services.signoffs import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -137,11 +144,11 @@ def _percent(share: Decimal | None) -> str:
     """0.5 -> '50%', 0.33335 -> '33.3%' (one decimal at most)."""
     if share is None:
         return "–"
-    return f"{_number((share * 100).quantize(Decimal('0.1')))}%"
+    return f"{format_number((share * 100).quantize(Decimal('0.1')))}%"
 
 
 def _value(value: Decimal | None, unit: str) -> str:
-    return "–" if value is None else _with_unit(value, unit)
+    return "–" if value is None else with_unit(value, unit)
 
 
 def _formula(kpi: Kpi, figures) -> str:
@@ -275,7 +282,7 @@ def benefits_report_context(report: BenefitsReport) -> dict:
         "sections": [
             _section(row.kpi, row.figures, points.get(row.kpi.pk, []), notes, today) for row in rows
         ],
-        "page_counter": _page_counter(),
+        "page_counter": page_counter(),
         "language": translation.get_language() or settings.LANGUAGE_CODE,
     }
 

@@ -234,7 +234,7 @@ def _css_string(text: str) -> str:
     return '"' + escaped.replace("\n", " ") + '"'
 
 
-def _page_counter() -> str:
+def page_counter() -> str:
     """'Page X of Y' in the active language, as a CSS `content` value for a margin box."""
     marker = "\x00"
     words = _("Page %(page)s of %(pages)s") % {"page": marker + "page", "pages": marker + "pages"}
@@ -306,7 +306,7 @@ def signoff_pdf_context(signoff) -> dict:
         "mandatory_total": sum(1 for item in checklist if item["mandatory"]),
         "uat_signoffs": uat_signoffs,
         "signatures": _signatures(signoff),
-        "page_counter": _page_counter(),
+        "page_counter": page_counter(),
         "language": translation.get_language() or settings.LANGUAGE_CODE,
     }
 
