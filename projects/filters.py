@@ -1,6 +1,7 @@
 """One FilterSet per list, shared by pages and the API."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -39,3 +40,18 @@ class MembershipFilter(django_filters.FilterSet):
     class Meta:
         model = Membership
         fields = ["project", "role", "department", "user"]
+
+
+MAX_PK = 2**63 - 1  # BigAutoField
+
+
+class PkFilter(django_filters.NumberFilter):
+    """A primary key: a whole number in range. A decimal such as 1e30 or a 30-digit number
+    would reach the database as such and fail there (a 500) instead of being a bad filter."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_PK)
+        super().__init__(*args, **kwargs)

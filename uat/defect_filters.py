@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from projects.filters import PkFilter
 from projects.models import Project
 from uat.choices import OPEN_STATUSES, DefectStatus, Severity
 from uat.models import Attachment, Defect, DefectComment
@@ -37,7 +38,7 @@ class DefectFilter(django_filters.FilterSet):
         label=_("Assignee"),
         help_text=_("A username, or none for unassigned defects."),
     )
-    cycle = django_filters.NumberFilter(field_name="cycle_id", label=_("Cycle"))
+    cycle = PkFilter(field_name="cycle_id", label=_("Cycle"))
 
     class Meta:
         model = Defect
@@ -89,7 +90,7 @@ class DefectFilter(django_filters.FilterSet):
 
 
 class DefectCommentFilter(django_filters.FilterSet):
-    defect = django_filters.NumberFilter(field_name="defect_id", label=_("Defect (pk)"))
+    defect = PkFilter(field_name="defect_id", label=_("Defect (pk)"))
 
     class Meta:
         model = DefectComment
@@ -97,7 +98,7 @@ class DefectCommentFilter(django_filters.FilterSet):
 
 
 class AttachmentFilter(django_filters.FilterSet):
-    defect = django_filters.NumberFilter(field_name="defect_id", label=_("Defect (pk)"))
+    defect = PkFilter(field_name="defect_id", label=_("Defect (pk)"))
 
     class Meta:
         model = Attachment

@@ -14,7 +14,6 @@ No PUT, no DELETE.
 """
 
 import django_filters
-from django import forms
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -32,6 +31,7 @@ from kpis.choices import MeasurementSource
 from kpis.models import DIGITS, LARGEST_VALUE, Measurement
 from kpis.services import Problem, RowProblems
 from projects import policy
+from projects.filters import MAX_PK, PkFilter
 from projects.policy import Capability, declare
 
 POLICY = (
@@ -39,16 +39,9 @@ POLICY = (
     "record_measurements, or owning the KPI"
 )
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-MAX_PK = 2**63 - 1  # BigAutoField
 
 
 # --- Filters ------------------------------------------------------------------------------
-
-
-class PkFilter(django_filters.NumberFilter):
-    """A whole number: a decimal pk would be 1.5 or 1e30 and reach the database as such."""
-
-    field_class = forms.IntegerField
 
 
 class _MeasurementFilterMeta:
@@ -67,9 +60,7 @@ MeasurementFilter = type(
             lookup_expr="iexact",
             label=gettext_lazy("Project code"),
         ),
-        "kpi": PkFilter(
-            field_name="kpi_id", min_value=1, max_value=MAX_PK, label=gettext_lazy("KPI pk")
-        ),
+        "kpi": PkFilter(field_name="kpi_id", label=gettext_lazy("KPI pk")),
         "from": django_filters.DateFilter(
             field_name="measured_on", lookup_expr="gte", label=gettext_lazy("Measured on or after")
         ),

@@ -277,3 +277,11 @@ def test_list_query_count_does_not_grow(api_as, project, pm, pilot_user, url):
         counts.append(_count(client, f"{url}?project={project.code}&cycle={cycle.pk}"))
 
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("value", ["1e30", "123456789012345678901234567890", "1.5", "-3"])
+def test_an_absurd_cycle_filter_is_a_400_not_a_500(api_as, pm, value):
+    response = api_as(pm).get("/api/v1/test-executions/", {"cycle": value})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["cycle"]

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from projects import policy
+from projects.filters import PkFilter
 from projects.models import Project
 from uat.choices import OPEN_STATUSES, DefectStatus, ExecutionResult, Severity
 from uat.models import CycleScenario, Defect, ScenarioStep, TestCycle, TestExecution
@@ -336,7 +337,7 @@ class ExecutionFilter(django_filters.FilterSet):
         lookup_expr="iexact",
         label=gettext_lazy("Project code"),
     )
-    cycle = django_filters.NumberFilter(field_name="entry__cycle", label=gettext_lazy("Cycle"))
+    cycle = PkFilter(field_name="entry__cycle", label=gettext_lazy("Cycle"))
     result = django_filters.ChoiceFilter(
         choices=ExecutionResult.choices, label=gettext_lazy("Result")
     )
