@@ -1,0 +1,561 @@
+"""The weekly digest: one member's personal slice of one project, ahead of the weekly review.
+
+`build_digest(project=, user=, now=)` reads; `render_digest_email(digest)` renders the e-mail
+(subject, plain text, HTML). Neither sends anything: the reminder machinery decides who gets
+a digest, when, and only once.
+
+The slice, with "due soon" meaning due at the latest 7 days after the meeting day and
+"overdue" meaning due before today (both in the project's time zone):
+
+- checklist items the user owns, not done, overdue or due soon, in phases not completed
+  (a completed phase's open items were waived at its gate);
+- action items the user owns, still open, overdue or due soon;
+- defects assigned to the user and open (uat.choices.OPEN_STATUSES);
+- defects awaiting the user's re-test: fixed defects of the project, when the user may
+  re-test (Capability.RETEST) and did not fix the defect, and, to keep the list personal,
+  the user reported it or is assigned a scenario of its cycle; a defect already listed as
+  assigned to the user is not listed again;
+- sign-offs whose signature is awaited from the user now: requested, not yet signed by them,
+  and, when signing is in order, their turn (the rule of uat.services.signoffs.awaiting,
+  applied to prefetched rows);
+- KPIs the user owns whose next measurement is due by the meeting day or overdue (the rule of
+  the agenda's KPI section and kpis.selectors.kpis_due, reaching to the meeting day).
+
+Then the meeting's agenda (implementation.agenda). An executive's copy also carries the
+weekly status: phase progress, health with its reasons, the current UAT cycle, sign-offs and
+KPI statuses. Each section shows at most DIGEST_LIMIT items and says how many more there are.
+The whole digest costs the same number of queries whatever the number of rows.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When, Window
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from implementation.agenda import MANDATORY, OVERDUE, Agenda, build_agenda
+from implementation.choices import OPEN_ACTION_STATUSES, PhaseStatus
+from implementation.models import ActionItem, ChecklistItem
+from kpis import selectors as kpi_selectors
+from kpis.choices import KpiStatus
+from kpis.models import Kpi
+from projects import health, policy
+from projects.choices import Role
+from projects.models import Project, User
+from projects.policy import Capability
+from uat.choices import (
+    OPEN_STATUSES,
+    SEVERITY_RANK,
+    DefectStatus,
+    SigningOrder,
+    SignoffStatus,
+)
+from uat.models import CycleScenario, Defect, SignOff
+from uat.selectors.cycles import current_cycle, cycle_statuses
+
+DIGEST_LIMIT = 20  # items per section; the rest is one click away
+SOON_DAYS = 7  # "due soon": due at the latest this many days after the meeting day
+
+# A flag of a sign-off whose subject changed since the request (see uat.services.signoffs).
+STALE = "stale"
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """One thing for the member: a short text, a detail line, an absolute link, a due date."""
+
+    text: str
+    detail: str = ""
+    url: str = ""
+    due_date: datetime.date | None = None
+    flags: tuple[str, ...] = ()
+
+    @property
+    def is_overdue(self) -> bool:
+        return OVERDUE in self.flags
+
+
+@dataclass(frozen=True)
+class DigestSection:
+    key: str
+    title: str
+    items: tuple[DigestItem, ...] = ()
+    empty_text: str = ""
+    total: int | None = None  # how many there are when `items` shows only the first ones
+    more_url: str = ""
+
+    @property
+    def count(self) -> int:
+        return len(self.items) if self.total is None else self.total
+
+    @property
+    def hidden(self) -> int:
+        return self.count - len(self.items)
+
+
+@dataclass(frozen=True)
+class PhaseLine:
+    name: str
+    status: str
+    done: int
+    total: int
+    is_current: bool = False
+
+
+@dataclass(frozen=True)
+class UatProgress:
+    """The current cycle's latest runs and open defects (uat.selectors.cycles.cycle_status)."""
+
+    cycle: str
+    planned: int
+    executed: int
+    passed: int
+    open_defects: int
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class WeeklyStatus:
+    """The executive's summary of where the project stands this week."""
+
+    phases: tuple[PhaseLine, ...]
+    health: str  # the colour's label: Green, Amber, Red
+    health_css: str  # green, amber, red
+    health_reasons: tuple[str, ...]
+    uat: UatProgress | None
+    signoffs_pending: int
+    signoffs_signed: int
+    kpi_counts: tuple[tuple[str, int], ...]  # (status label, count), every status in order
+
+    @property
+    def kpi_total(self) -> int:
+        return sum(count for _label, count in self.kpi_counts)
+
+
+@dataclass(frozen=True)
+class Digest:
+    project: Project
+    user: User
+    meeting_at: datetime.datetime  # aware, in the project's time zone
+    sections: tuple[DigestSection, ...]
+    agenda: Agenda
+    status: WeeklyStatus | None = None
+
+    @property
+    def count(self) -> int:
+        """How many personal items there are, hidden ones included."""
+        return sum(section.count for section in self.sections)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.count == 0
+
+    def section(self, key: str) -> DigestSection:
+        return next(section for section in self.sections if section.key == key)
+
+
+@dataclass(frozen=True)
+class EmailContent:
+    subject: str
+    text: str
+    html: str
+
+
+# --- Building -----------------------------------------------------------------------------
+
+
+def _path(name: str, *args) -> str:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:  # a digest never fails for a missing page
+        return ""
+
+
+def _link(name: str, *args, anchor: str = "") -> str:
+    """An absolute link to a page, or "" when the page does not exist."""
+    path = _path(name, *args)
+    if not path:
+        return ""
+    return settings.SITE_URL + path + (f"#{anchor}" if anchor else "")
+
+
+def _first_rows(queryset) -> tuple[list, int | None]:
+    """The first DIGEST_LIMIT rows and, when there are more, how many in all (one query).
+
+    The total rides along as a window count, so a long list costs no second query.
+    """
+    rows = list(queryset.annotate(digest_total=Window(Count("pk")))[:DIGEST_LIMIT])
+    total = rows[0].digest_total if rows else 0
+    return rows, (total if total > len(rows) else None)
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The days the slice looks at: today, the meeting day, and the end of "due soon"."""
+
+    today: datetime.date
+    meeting_day: datetime.date
+
+    @property
+    def soon_until(self) -> datetime.date:
+        return self.meeting_day + datetime.timedelta(days=SOON_DAYS)
+
+    def flags(self, due_date: datetime.date | None, *extra: str) -> tuple[str, ...]:
+        overdue = due_date is not None and due_date < self.today
+        return ((OVERDUE,) if overdue else ()) + extra
+
+
+def _checklist_items(project: Project, user: User, window: _Window) -> DigestSection:
+    """My checklist items not done, overdue or due soon, in phases not completed."""
+    items = (
+        ChecklistItem.objects.filter(
+            phase__project=project,
+            owner=user,
+            done_at__isnull=True,
+            due_date__lte=window.soon_until,
+        )
+        .exclude(phase__status=PhaseStatus.COMPLETED)
+        .select_related("phase")
+        .order_by("due_date", "-is_mandatory", "phase__position", "position", "pk")
+    )
+    rows, total = _first_rows(items)
+    code = project.code
+    return DigestSection(
+        key="checklist_items",
+        title=_("Your checklist items"),
+        items=tuple(
+            DigestItem(
+                text=item.title,
+                detail=item.phase.get_kind_display()
+                + (" · " + _("mandatory") if item.is_mandatory else ""),
+                url=_link("implementation:phase", code, item.phase.kind, anchor=f"item-{item.pk}"),
+                due_date=item.due_date,
+                flags=window.flags(item.due_date, *((MANDATORY,) if item.is_mandatory else ())),
+            )
+            for item in rows
+        ),
+        total=total,
+        more_url=_link("projects:detail", code),
+        empty_text=_("No checklist item of yours is overdue or due soon."),
+    )
+
+
+def _action_items(project: Project, user: User, window: _Window) -> DigestSection:
+    """My open action items, overdue or due soon."""
+    items = ActionItem.objects.filter(
+        project=project,
+        owner=user,
+        status__in=OPEN_ACTION_STATUSES,
+        due_date__lte=window.soon_until,
+    ).order_by("due_date", "pk")
+    rows, total = _first_rows(items)
+    code = project.code
+    return DigestSection(
+        key="action_items",
+        title=_("Your action items"),
+        items=tuple(
+            DigestItem(
+                text=item.title,
+                detail=item.get_status_display(),
+                url=_link("implementation:action-list", code, anchor=f"action-{item.pk}"),
+                due_date=item.due_date,
+                flags=window.flags(item.due_date),
+            )
+            for item in rows
+        ),
+        total=total,
+        more_url=_link("implementation:action-list", code),
+        empty_text=_("No action item of yours is overdue or due soon."),
+    )
+
+
+def _severity_order() -> Case:
+    return Case(
+        *(When(severity=severity, then=Value(rank)) for severity, rank in SEVERITY_RANK.items()),
+        output_field=IntegerField(),
+    )
+
+
+def _defect_item(defect: Defect, code: str) -> DigestItem:
+    return DigestItem(
+        text=f"{defect.display_number} · {defect.title}",
+        detail=f"{defect.get_severity_display()} · {defect.get_status_display()}",
+        url=_link("uat:defect-detail", code, defect.number),
+    )
+
+
+def _assigned_defects(project: Project, user: User) -> DigestSection:
+    """Open defects assigned to me, most severe first, then oldest first."""
+    defects = Defect.objects.filter(
+        project=project, assignee=user, status__in=OPEN_STATUSES
+    ).order_by(_severity_order(), "created_at", "pk")
+    rows, total = _first_rows(defects)
+    return DigestSection(
+        key="assigned_defects",
+        title=_("Defects assigned to you"),
+        items=tuple(_defect_item(defect, project.code) for defect in rows),
+        total=total,
+        more_url=_link("uat:my-defects", project.code),
+        empty_text=_("No open defect is assigned to you."),
+    )
+
+
+def _retest_defects(project: Project, user: User) -> DigestSection:
+    """Fixed defects I may re-test, did not fix, and reported or test in their cycle."""
+    section = {
+        "key": "retest_defects",
+        "title": _("Fixes awaiting your re-test"),
+        "more_url": _link("uat:my-defects", project.code),
+        "empty_text": _("No fix is awaiting your re-test."),
+    }
+    if not policy.can(user, project, Capability.RETEST):
+        return DigestSection(**section)
+    runs_the_cycle = Exists(CycleScenario.objects.filter(cycle=OuterRef("cycle"), assignees=user))
+    defects = (
+        Defect.objects.filter(project=project, status=DefectStatus.FIXED)
+        .exclude(fixed_by=user)
+        .exclude(assignee=user)  # listed with the defects assigned to the user
+        .filter(Q(reporter=user) | runs_the_cycle)
+        .order_by(_severity_order(), "updated_at", "pk")
+    )
+    rows, total = _first_rows(defects)
+    return DigestSection(
+        **section, items=tuple(_defect_item(d, project.code) for d in rows), total=total
+    )
+
+
+def _awaited_signatory_pks(signoff: SignOff) -> set[int]:
+    """The rule of uat.services.signoffs.awaiting, on prefetched signatories and signatures."""
+    if signoff.status != SignoffStatus.REQUESTED:
+        return set()
+    signed = {signature.signatory_id for signature in signoff.signatures.all()}
+    unsigned = sorted(
+        (s for s in signoff.signatories.all() if s.pk not in signed), key=lambda s: s.position
+    )
+    if signoff.signing_order == SigningOrder.SEQUENTIAL:
+        unsigned = unsigned[:1]
+    return {s.pk for s in unsigned}
+
+
+def _signatures(project: Project, user: User) -> DigestSection:
+    """Requested sign-offs that await my signature now (three queries)."""
+    candidates = (
+        SignOff.objects.filter(
+            project=project, status=SignoffStatus.REQUESTED, signatories__user=user
+        )
+        .prefetch_related("signatories", "signatures")
+        .order_by("requested_at", "pk")
+        .distinct()
+    )
+    awaited = []
+    for signoff in candidates:
+        mine = next(s for s in signoff.signatories.all() if s.user_id == user.pk)
+        if mine.pk in _awaited_signatory_pks(signoff):
+            awaited.append((signoff, mine))
+    items = []
+    for signoff, signatory in awaited[:DIGEST_LIMIT]:
+        detail = _("Sign as %(role)s") % {"role": signatory.role_title}
+        if signoff.stale_at:
+            detail += " · " + _("Scope changed since the request: it will be requested again.")
+        items.append(
+            DigestItem(
+                text=f"{signoff.display_number} · {signoff.title}",
+                detail=detail,
+                url=_link("signoffs:detail", project.code, signoff.number),
+                flags=(STALE,) if signoff.stale_at else (),
+            )
+        )
+    return DigestSection(
+        key="signatures",
+        title=_("Signatures awaited from you"),
+        items=tuple(items),
+        total=len(awaited) if len(awaited) > DIGEST_LIMIT else None,
+        more_url=_link("signoffs:list", project.code),
+        empty_text=_("No sign-off is waiting for your signature."),
+    )
+
+
+def _kpi_detail(row: kpi_selectors.KpiRow) -> str:
+    kpi, figures = row.kpi, row.figures
+    parts = [kpi.get_cadence_display()]
+    if figures.latest_on is None:
+        parts.append(_("not measured yet"))
+    else:
+        parts.append(
+            _("last measured %(day)s: %(value)s %(unit)s")
+            % {
+                "day": figures.latest_on.isoformat(),
+                "value": f"{figures.latest_value.normalize():f}",
+                "unit": kpi.unit,
+            }
+        )
+    if figures.overdue_periods:
+        parts.append(
+            ngettext(
+                "%(count)d measurement overdue",
+                "%(count)d measurements overdue",
+                figures.overdue_periods,
+            )
+            % {"count": figures.overdue_periods}
+        )
+    return " · ".join(parts)
+
+
+def _kpi_measurements(project: Project, user: User, window: _Window) -> DigestSection:
+    """My KPIs whose next measurement is due by the meeting day or overdue (one query)."""
+    kpis = kpi_selectors.with_latest(Kpi.objects.filter(project=project, owner=user))
+    rows = [
+        row
+        for row in kpi_selectors.kpi_rows(kpis, project=project, today=window.today)
+        if row.figures.next_due is not None and row.figures.next_due <= window.meeting_day
+    ]
+    rows.sort(key=lambda row: (row.figures.next_due, row.kpi.name.casefold()))
+    return DigestSection(
+        key="kpi_measurements",
+        title=_("KPI measurements you owe"),
+        items=tuple(
+            DigestItem(
+                text=row.kpi.name,
+                detail=_kpi_detail(row),
+                url=_link("kpis:detail", project.code, row.kpi.pk),
+                due_date=row.figures.next_due,
+                flags=(OVERDUE,) if row.figures.overdue_periods else (),
+            )
+            for row in rows[:DIGEST_LIMIT]
+        ),
+        total=len(rows) if len(rows) > DIGEST_LIMIT else None,
+        more_url=_link("kpis:overview", project.code),
+        empty_text=_("No KPI measurement of yours is due before the meeting."),
+    )
+
+
+def weekly_status(project: Project, user: User) -> WeeklyStatus:
+    """Where the project stands: phases, health, the current cycle, sign-offs, KPIs."""
+    facts = health.load_facts([project])[project.pk]
+    verdict = health.evaluate(facts)
+    progress = health.phase_progress(facts.phases)
+    current = health.current_phase(facts.phases)
+    phases = tuple(
+        PhaseLine(
+            name=phase.get_kind_display(),
+            status=phase.get_status_display(),
+            done=progress.get(phase.pk, (0, 0))[0],
+            total=progress.get(phase.pk, (0, 0))[1],
+            is_current=current is not None and phase.pk == current.pk,
+        )
+        for phase in facts.phases
+    )
+    uat = None
+    cycle = current_cycle(user=user, project=project)
+    if cycle is not None:
+        state = cycle_statuses([cycle])[cycle.pk]
+        uat = UatProgress(
+            cycle=cycle.name,
+            planned=state.planned,
+            executed=state.executed,
+            passed=state.passed,
+            open_defects=sum(state.open_defects.values()),
+            url=_link("uat:cycle-dashboard", project.code, cycle.pk),
+        )
+    signoffs = SignOff.objects.filter(project=project).aggregate(
+        pending=Count("pk", filter=Q(status=SignoffStatus.REQUESTED)),
+        signed=Count("pk", filter=Q(status=SignoffStatus.SIGNED)),
+    )
+    kpis = kpi_selectors.with_latest(Kpi.objects.filter(project=project))
+    counts = kpi_selectors.status_counts(
+        kpi_selectors.kpi_rows(kpis, project=project, today=facts.today)
+    )
+    return WeeklyStatus(
+        phases=phases,
+        health=verdict.level.label,
+        health_css=verdict.level.css,
+        health_reasons=tuple(finding.message for finding in verdict.findings),
+        uat=uat,
+        signoffs_pending=signoffs["pending"],
+        signoffs_signed=signoffs["signed"],
+        kpi_counts=tuple((str(status.label), counts[status.value]) for status in KpiStatus),
+    )
+
+
+def build_digest(*, project: Project, user: User, now: datetime.datetime | None = None) -> Digest:
+    """The member's personal slice of the project before the next review, then its agenda.
+
+    The caller has checked that the user is on the project; nothing here is scoped by role
+    except the re-test rule and the executive's status section.
+    """
+    now = now or timezone.now()
+    agenda = build_agenda(project=project, now=now)
+    window = _Window(today=agenda.today, meeting_day=agenda.next_meeting_at.date())
+    sections = (
+        _checklist_items(project, user, window),
+        _action_items(project, user, window),
+        _assigned_defects(project, user),
+        _retest_defects(project, user),
+        _signatures(project, user),
+        _kpi_measurements(project, user, window),
+    )
+    is_executive = policy.role_in(user, project) == Role.EXECUTIVE
+    return Digest(
+        project=project,
+        user=user,
+        meeting_at=agenda.next_meeting_at,
+        sections=sections,
+        agenda=agenda,
+        status=weekly_status(project, user) if is_executive else None,
+    )
+
+
+# --- Rendering ----------------------------------------------------------------------------
+
+
+def _opt_out_url(project: Project) -> str:
+    try:
+        path = reverse("implementation:reminder-opt-out", args=[project.code])
+    except NoReverseMatch:  # the opt-out page comes with the delivery machinery
+        path = project.get_absolute_url()
+    return settings.SITE_URL + path
+
+
+def digest_subject(digest: Digest) -> str:
+    """E.g. "[HNR-ERP] Weekly review Mon 30 Nov 09:00: 3 things for you" (translated)."""
+    when = formats.date_format(digest.meeting_at, "D j M H:i")
+    values = {"project": digest.project.code, "when": when, "count": digest.count}
+    if digest.is_empty:
+        return _("[%(project)s] Weekly review %(when)s: nothing for you") % values
+    return (
+        ngettext(
+            "[%(project)s] Weekly review %(when)s: %(count)d thing for you",
+            "[%(project)s] Weekly review %(when)s: %(count)d things for you",
+            digest.count,
+        )
+        % values
+    )
+
+
+def render_digest_email(digest: Digest) -> EmailContent:
+    """The digest as an e-mail, in the project's default language, with absolute links."""
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "digest": digest,
+            "language": translation.get_language(),
+            "project": digest.project,
+            "user": digest.user,
+            "meeting_when": formats.date_format(digest.meeting_at, "l j F Y, H:i"),
+            "sections": [section for section in digest.sections if section.items],
+            "status": digest.status,
+            "agenda": digest.agenda,
+            "site_url": settings.SITE_URL,
+            "project_url": settings.SITE_URL + digest.project.get_absolute_url(),
+            "agenda_url": _link("implementation:agenda", digest.project.code),
+            "opt_out_url": _opt_out_url(digest.project),
+        }
+        return EmailContent(
+            subject=digest_subject(digest),
+            text=render_to_string("implementation/email/digest.txt", context),
+            html=render_to_string("implementation/email/digest.html", context),
+        )
