@@ -15,4 +15,14 @@ app.conf.beat_schedule = {
     # PDFs left waiting while Redis was down, or whose worker died mid-build.
     "signoff-pdf-sweep": {"task": "uat.signoff_pdf_sweep_task", "schedule": 300.0},
     "benefits-report-sweep": {"task": "kpis.benefits_report_sweep_task", "schedule": 300.0},
+    # Weekly review reminders: a row per member and week (two beats create it once), and
+    # the rows left pending while Redis was down.
+    "review-reminders-dispatch": {
+        "task": "implementation.review_reminders_dispatch_task",
+        "schedule": 900.0,
+    },
+    "review-reminders-sweep": {
+        "task": "implementation.review_reminders_sweep_task",
+        "schedule": 300.0,
+    },
 }

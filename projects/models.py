@@ -164,6 +164,11 @@ class Membership(models.Model):
     department = models.CharField(
         _("department"), max_length=20, choices=Department.choices, default=Department.OTHER
     )
+    digest_opt_out = models.BooleanField(
+        _("no weekly review e-mail"),
+        default=False,
+        help_text=_("The member does not get the e-mail before each weekly review."),
+    )
     created_at = models.DateTimeField(_("added at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

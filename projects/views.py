@@ -149,9 +149,15 @@ def project_edit(request, project):
 
 
 def _team_context(request, project, add_form=None):
+    from implementation.services.reminders import reminder_overview
+
+    members = selectors.membership_list(user=request.user, project=project)
     return {
         "project": project,
-        "members": selectors.membership_list(user=request.user, project=project),
+        "members": members,
+        # Weekly review e-mails: the reader's own switch; opt-outs and failures for managers.
+        "my_membership": next((m for m in members if m.user_id == request.user.pk), None),
+        "reminders": reminder_overview(user=request.user, project=project),
         "coverage_gaps": health.team_coverage_gaps(
             project.memberships.values_list("role", "department")
         ),

@@ -5,6 +5,11 @@ from implementation.models.phases import (
     Phase,
     PhaseTransition,
 )
+from implementation.models.reminders import (
+    ReminderAddressFailure,
+    ReminderStatus,
+    ReviewReminder,
+)
 from implementation.models.reviews import ActionItem, ReviewMeeting
 
 __all__ = [
@@ -14,5 +19,8 @@ __all__ = [
     "ConfigurationChange",
     "Phase",
     "PhaseTransition",
+    "ReminderAddressFailure",
+    "ReminderStatus",
     "ReviewMeeting",
+    "ReviewReminder",
 ]

@@ -1,0 +1,35 @@
+"""Celery doors onto the review reminder services: ids in, one service call, nothing else."""
+
+from celery import shared_task
+
+from implementation.services import reminders
+
+
+@shared_task(
+    name="implementation.review_reminder_send_task",
+    bind=True,
+    acks_late=True,
+    max_retries=reminders.MAX_RETRIES,
+)
+def review_reminder_send_task(self, reminder_pk: int) -> str:
+    """Send one reminder; a second delivery finds it taken. Temporary errors retry, backing off."""
+    try:
+        reminder = reminders.reminder_send(reminder_pk=reminder_pk)
+    except reminders.TemporaryMailError as error:
+        if self.request.retries >= self.max_retries:
+            reminder = reminders.reminder_give_up(reminder_pk=reminder_pk, error=str(error))
+        else:
+            raise self.retry(exc=error, countdown=error.retry_in) from error
+    return reminder.status if reminder else "missing"
+
+
+@shared_task(name="implementation.review_reminders_dispatch_task")
+def review_reminders_dispatch_task() -> int:
+    """Create and queue the reminders of every review slot now within the lead time."""
+    return reminders.reminders_dispatch()
+
+
+@shared_task(name="implementation.review_reminders_sweep_task")
+def review_reminders_sweep_task() -> int:
+    """Queue again reminders the broker never got, or whose worker died before sending."""
+    return reminders.reminders_sweep()
