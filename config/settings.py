@@ -181,6 +181,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Rollout <rollout@loc
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where links in e-mails point (e-mails are sent by workers, outside any request).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Weekly review reminders go out this many hours before each project's review slot.
+REVIEW_REMINDER_LEAD_HOURS = env.int("REVIEW_REMINDER_LEAD_HOURS", default=24)
 
 # --- Celery: Redis when REDIS_URL is set, otherwise tasks run in-process -------------------
 

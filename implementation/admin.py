@@ -6,7 +6,9 @@ from implementation.models import (
     ConfigurationChange,
     Phase,
     PhaseTransition,
+    ReminderAddressFailure,
     ReviewMeeting,
+    ReviewReminder,
 )
 
 
@@ -120,3 +122,31 @@ class ActionItemAdmin(admin.ModelAdmin):
     search_fields = ["title", "project__code"]
     list_select_related = ["project", "owner"]
     raw_id_fields = ["owner", "created_by", "raised_in", "project"]
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Delivery records: written by the reminder services only, read here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReviewReminder)
+class ReviewReminderAdmin(_ReadOnlyAdmin):
+    list_display = ["project", "user", "week", "status", "attempts", "sent_at"]
+    list_filter = ["status"]
+    search_fields = ["project__code", "user__username", "week"]
+    list_select_related = ["project", "user"]
+
+
+@admin.register(ReminderAddressFailure)
+class ReminderAddressFailureAdmin(_ReadOnlyAdmin):
+    list_display = ["user", "email", "consecutive_failures", "last_failed_at"]
+    search_fields = ["user__username", "email"]
+    list_select_related = ["user"]

@@ -1,0 +1,22 @@
+import pytest
+
+from implementation.models import ReviewReminder
+
+
+@pytest.mark.django_db
+def test_reminder_records_are_read_only_in_admin(client, superuser, project, pm):
+    reminder = ReviewReminder.objects.create(
+        project=project,
+        user=pm,
+        week="2026-W48",
+        meeting_at="2026-11-30T02:00:00Z",
+        message_id="<reminder.1.1.2026-W48@rollout>",
+    )
+    client.force_login(superuser)
+    base = "/admin/implementation/reviewreminder/"
+
+    assert client.get(base).status_code == 200
+    assert client.get(f"{base}{reminder.pk}/change/").status_code == 200
+    assert client.post(f"{base}{reminder.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.get(f"{base}add/").status_code == 403
+    assert ReviewReminder.objects.filter(pk=reminder.pk).exists()
