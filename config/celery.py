@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -23,6 +24,16 @@ app.conf.beat_schedule = {
     },
     "review-reminders-sweep": {
         "task": "implementation.review_reminders_sweep_task",
+        "schedule": 300.0,
+    },
+    # The weekly status report PDF of every active project (Monday morning, once a week: a
+    # second beat finds the week's report there), and the reports left waiting.
+    "status-reports-weekly": {
+        "task": "implementation.status_reports_weekly_task",
+        "schedule": crontab(minute=0, hour=6, day_of_week="mon"),
+    },
+    "status-report-sweep": {
+        "task": "implementation.status_report_sweep_task",
         "schedule": 300.0,
     },
 }

@@ -202,6 +202,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ROUTES = {
     "uat.signoff_pdf_build_task": {"queue": "pdf"},
     "kpis.benefits_report_build_task": {"queue": "pdf"},
+    "implementation.status_report_build_task": {"queue": "pdf"},
 }
 # A request must never hang on a broker that is down.
 CELERY_BROKER_CONNECTION_TIMEOUT = 1

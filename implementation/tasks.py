@@ -33,3 +33,28 @@ def review_reminders_dispatch_task() -> int:
 def review_reminders_sweep_task() -> int:
     """Queue again reminders the broker never got, or whose worker died before sending."""
     return reminders.reminders_sweep()
+
+
+@shared_task(name="implementation.status_report_build_task", acks_late=True)
+def status_report_build_task(report_pk: int) -> str:
+    """Build a weekly status report (a no-op when it is already built or building)."""
+    from implementation import status_reports
+
+    report = status_reports.status_report_build(report_pk=report_pk)
+    return report.status if report else "missing"
+
+
+@shared_task(name="implementation.status_report_sweep_task")
+def status_report_sweep_task() -> int:
+    """Queue again the status reports left waiting while the broker was down or a worker died."""
+    from implementation import status_reports
+
+    return status_reports.status_report_sweep()
+
+
+@shared_task(name="implementation.status_reports_weekly_task")
+def status_reports_weekly_task() -> int:
+    """Create and queue this week's automatic status report of every active project, once."""
+    from implementation import status_reports
+
+    return status_reports.status_reports_weekly()

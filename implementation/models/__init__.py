@@ -11,6 +11,7 @@ from implementation.models.reminders import (
     ReviewReminder,
 )
 from implementation.models.reviews import ActionItem, ReviewMeeting
+from implementation.models.status_reports import WeeklyStatusReport
 
 __all__ = [
     "ActionItem",
@@ -23,4 +24,5 @@ __all__ = [
     "ReminderStatus",
     "ReviewMeeting",
     "ReviewReminder",
+    "WeeklyStatusReport",
 ]
