@@ -109,3 +109,23 @@ def api_as(api_client):
         return api_client
 
     return login
+
+
+@pytest.fixture
+def broker_down():
+    """Point the Celery app at a closed port, as if Redis were stopped; the fixture's value
+    brings the broker back (tasks in-process, as everywhere else in these tests)."""
+    from config.celery import app
+
+    before = (app.conf.task_always_eager, app.conf.broker_url)
+
+    def restore():
+        app.conf.task_always_eager, app.conf.broker_url = before
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    app.conf.task_always_eager, app.conf.broker_url = False, "redis://127.0.0.1:1/0"
+    app._pool = None
+    app.amqp._producer_pool = None
+    yield restore
+    restore()

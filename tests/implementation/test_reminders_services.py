@@ -12,7 +12,6 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.db import connection
 from django.utils import timezone
 
-from config.celery import app
 from implementation.models import ReminderAddressFailure, ReminderStatus, ReviewReminder
 from implementation.services import reminders
 from implementation.tasks import review_reminder_send_task
@@ -379,24 +378,6 @@ def test_a_5xx_data_error_is_permanent(monkeypatch):
 
 
 # --- The broker is down -----------------------------------------------------------------------
-
-
-@pytest.fixture
-def broker_down():
-    """Point the Celery app at a closed port, as if Redis were stopped; the fixture's value
-    brings the broker back (tasks in-process, as everywhere else in these tests)."""
-    before = (app.conf.task_always_eager, app.conf.broker_url)
-
-    def restore():
-        app.conf.task_always_eager, app.conf.broker_url = before
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    app.conf.task_always_eager, app.conf.broker_url = False, "redis://127.0.0.1:1/0"
-    app._pool = None
-    app.amqp._producer_pool = None
-    yield restore
-    restore()
 
 
 @pytest.mark.django_db

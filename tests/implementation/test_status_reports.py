@@ -386,3 +386,26 @@ def test_the_document_shows_the_current_cycle_and_its_defect_trend(project, pm):
     assert "Cycle UAT round 1" in text
     assert "Open defects by severity (2)" in text
     assert f"{project.local_today():%Y-%m-%d} 2 0" in text
+
+
+def test_with_redis_down_the_page_answers_and_the_sweep_builds_it_later(
+    client, project, executive, broker_down, django_capture_on_commit_callbacks
+):
+    client.force_login(executive)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url("status-report-create", project))
+    listing = client.get(url("status-reports", project))
+
+    assert response.status_code == 302
+    assert listing.status_code == 200
+    report = WeeklyStatusReport.objects.get()
+    assert report.status == PdfStatus.PENDING
+
+    broker_down()  # Redis is back
+    WeeklyStatusReport.objects.filter(pk=report.pk).update(
+        queued_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    assert status_reports.status_report_sweep() == 1
+    report.refresh_from_db()
+    assert report.status == PdfStatus.READY
