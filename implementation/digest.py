@@ -56,7 +56,7 @@ from uat.choices import (
     SignoffStatus,
 )
 from uat.models import CycleScenario, Defect, SignOff
-from uat.selectors.cycles import current_cycle, cycle_statuses
+from uat.selectors.cycles import cycle_statuses, project_current_cycle
 
 DIGEST_LIMIT = 20  # items per section; the rest is one click away
 SOON_DAYS = 7  # "due soon": due at the latest this many days after the meeting day
@@ -434,8 +434,11 @@ def _kpi_measurements(project: Project, user: User, window: _Window) -> DigestSe
     )
 
 
-def weekly_status(project: Project, user: User) -> WeeklyStatus:
-    """Where the project stands: phases, health, the current cycle, sign-offs, KPIs."""
+def weekly_status(project: Project) -> WeeklyStatus:
+    """Where the project stands: phases, health, the current cycle, sign-offs, KPIs.
+
+    The caller has checked that the project is visible (a member's digest, a report).
+    """
     facts = health.load_facts([project])[project.pk]
     verdict = health.evaluate(facts)
     progress = health.phase_progress(facts.phases)
@@ -451,7 +454,7 @@ def weekly_status(project: Project, user: User) -> WeeklyStatus:
         for phase in facts.phases
     )
     uat = None
-    cycle = current_cycle(user=user, project=project)
+    cycle = project_current_cycle(project)
     if cycle is not None:
         state = cycle_statuses([cycle])[cycle.pk]
         uat = UatProgress(
@@ -506,7 +509,7 @@ def build_digest(*, project: Project, user: User, now: datetime.datetime | None 
         meeting_at=agenda.next_meeting_at,
         sections=sections,
         agenda=agenda,
-        status=weekly_status(project, user) if is_executive else None,
+        status=weekly_status(project) if is_executive else None,
     )
 
 

@@ -43,7 +43,7 @@ from projects.policy import Capability
 from uat.choices import DefectStatus, Severity, SignoffStatus
 from uat.models import Defect, DefectEvent, SignOff
 from uat.pdf import StaticOnlyFetcher, page_counter, static_root
-from uat.selectors.cycles import current_cycle, cycle_statuses
+from uat.selectors.cycles import cycle_statuses, project_current_cycle
 from uat.services.signoffs import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -171,15 +171,6 @@ def file_name(report: WeeklyStatusReport) -> str:
 # --- The document ----------------------------------------------------------------------------
 
 
-class _ProjectReader:
-    """Reads the whole project for a report, whoever asked (or nobody, for the weekly one)."""
-
-    pk = None
-    is_authenticated = True
-    is_active = True
-    is_superuser = True
-
-
 @dataclass(frozen=True)
 class TrendDay:
     day: datetime.date
@@ -213,7 +204,7 @@ def _defect_trend(cycle, zone) -> list[TrendDay]:
 
 
 def _uat(project: Project, zone) -> dict | None:
-    cycle = current_cycle(user=_ProjectReader(), project=project)
+    cycle = project_current_cycle(project)
     if cycle is None:
         return None
     state = cycle_statuses([cycle])[cycle.pk]
@@ -238,7 +229,7 @@ def status_report_context(report: WeeklyStatusReport) -> dict:
     zone = zoneinfo.ZoneInfo(project.time_zone)
     now = timezone.now()
     today = timezone.localtime(now, zone).date()
-    summary = weekly_status(project, _ProjectReader())
+    summary = weekly_status(project)
     since = now - datetime.timedelta(days=CHANGES_DAYS)
     changes = list(
         ConfigurationChange.objects.filter(project=project, recorded_at__gte=since)
