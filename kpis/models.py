@@ -201,3 +201,7 @@ class BenefitsReport(GeneratedPdf):
 
     def __str__(self) -> str:
         return f"{self.project.code} · {self.as_of} · {self.status}"
+
+    @property
+    def period(self) -> str:
+        return self.as_of.isoformat()

@@ -50,5 +50,9 @@ class WeeklyStatusReport(GeneratedPdf):
         return f"{self.project.code} · {self.week} · {self.status}"
 
     @property
+    def period(self) -> str:
+        return self.week
+
+    @property
     def is_automatic(self) -> bool:
         return self.requested_by_id is None

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from implementation import status_reports as services
@@ -19,9 +20,28 @@ from implementation.models import WeeklyStatusReport
 from projects.choices import PdfStatus
 from projects.errors import ApplicationError
 from projects.policy import Capability, project_view
+from projects.report_kit import ReportKit
 from projects.web import is_partial, paginate
 
 TEMPLATE = "implementation/status_reports/list.html"
+COMPONENT = "components/pdf_reports.html"
+REPORT_KIT = ReportKit(
+    prefix="status-report",
+    list_url="implementation:status-reports",
+    create_url="implementation:status-report-create",
+    status_url="implementation:status-report-status",
+    retry_url="implementation:status-report-retry",
+    download_url="implementation:status-report-download",
+    intro=gettext_lazy(
+        "A PDF for executives: phase progress and health with its reasons, this week's "
+        "configuration changes, UAT progress and the defect trend, sign-offs and KPI status. "
+        "One is built every Monday; build one now if you need it. It is built in the "
+        "background; this page shows its progress."
+    ),
+    build_label=gettext_lazy("Build the status report"),
+    period_label=gettext_lazy("Week"),
+    empty_text=gettext_lazy("No status report yet."),
+)
 
 
 def _list_url(project) -> str:
@@ -47,6 +67,7 @@ def _list_context(request, project) -> dict:
         "page": paginate(request, _reports(project)),
         "READY": PdfStatus.READY,
         "FAILED": PdfStatus.FAILED,
+        "kit": REPORT_KIT,
     }
 
 
@@ -62,7 +83,7 @@ def _refused(request, error) -> None:
 @require_GET
 def status_report_list(request, project):
     """Past status reports, newest first, and the button to build one."""
-    template = TEMPLATE + ("#reports" if is_partial(request) else "")
+    template = COMPONENT + "#reports" if is_partial(request) else TEMPLATE
     response = render(request, template, _list_context(request, project))
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -80,13 +101,13 @@ def status_report_create(request, project):
         messages.success(request, _("The status report is being built."))
     if is_partial(request):
         context = _list_context(request, project) | {"flash": True}
-        return render(request, TEMPLATE + "#reports", context)
+        return render(request, COMPONENT + "#reports", context)
     return redirect(_list_url(project))
 
 
 def _status_fragment(request, project, report, *, flash: bool = False):
-    context = {"project": project, "report": report, "flash_status": flash}
-    response = render(request, TEMPLATE + "#status", context)
+    context = {"project": project, "report": report, "flash_status": flash, "kit": REPORT_KIT}
+    response = render(request, COMPONENT + "#status", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
 

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kpis import selectors
@@ -19,9 +20,27 @@ from kpis.models import BenefitsReport
 from projects.choices import PdfStatus
 from projects.errors import ApplicationError
 from projects.policy import Capability, project_view
+from projects.report_kit import ReportKit
 from projects.web import is_partial, paginate
 
 TEMPLATES = "kpis"
+COMPONENT = "components/pdf_reports.html"
+REPORT_KIT = ReportKit(
+    prefix="report",
+    list_url="kpis:reports",
+    create_url="kpis:report-create",
+    status_url="kpis:report-status",
+    retry_url="kpis:report-retry",
+    download_url="kpis:report-download",
+    intro=gettext_lazy(
+        "A PDF for executives: every KPI with its baseline, target, latest value, progress "
+        "and status, and the charts, as of today. It is built in the background; this page "
+        "shows its progress."
+    ),
+    build_label=gettext_lazy("Build the benefits report"),
+    period_label=gettext_lazy("Figures as of"),
+    empty_text=gettext_lazy("No benefits report yet."),
+)
 
 
 def _list_url(project) -> str:
@@ -45,6 +64,7 @@ def _list_context(request, project) -> dict:
         "page": paginate(request, selectors.report_list(user=request.user, project=project)),
         "READY": PdfStatus.READY,
         "FAILED": PdfStatus.FAILED,
+        "kit": REPORT_KIT,
     }
 
 
@@ -52,9 +72,7 @@ def _list_context(request, project) -> dict:
 @require_GET
 def report_list(request, project):
     """Past benefits reports, newest first, and the button to build one."""
-    template = f"{TEMPLATES}/reports.html"
-    if is_partial(request):
-        template += "#reports"
+    template = f"{COMPONENT}#reports" if is_partial(request) else f"{TEMPLATES}/reports.html"
     response = render(request, template, _list_context(request, project))
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -83,13 +101,13 @@ def report_create(request, project):
     if is_partial(request):
         # The fragment shows the messages itself: the page around it is not reloaded.
         context = _list_context(request, project) | {"flash": True}
-        return render(request, f"{TEMPLATES}/reports.html#reports", context)
+        return render(request, f"{COMPONENT}#reports", context)
     return redirect(_list_url(project))
 
 
 def _status_fragment(request, project, report, *, flash: bool = False):
-    context = {"project": project, "report": report, "flash_status": flash}
-    response = render(request, f"{TEMPLATES}/reports.html#status", context)
+    context = {"project": project, "report": report, "flash_status": flash, "kit": REPORT_KIT}
+    response = render(request, f"{COMPONENT}#status", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
