@@ -71,3 +71,66 @@ class ActionItemStatus(models.TextChoices):
 
 
 OPEN_ACTION_STATUSES = frozenset({ActionItemStatus.OPEN, ActionItemStatus.IN_PROGRESS})
+
+
+# --- Go-live readiness ----------------------------------------------------------------------
+
+
+class CleansingStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+
+
+class LoadKind(models.TextChoices):
+    MOCK = "mock", _("Trial load (mock)")
+    FINAL = "final", _("Final load")
+
+
+class Reconciliation(models.TextChoices):
+    """What a load's numbers say, given its tolerance (see implementation.migration)."""
+
+    RECONCILED = "reconciled", _("Reconciled")
+    WITHIN_TOLERANCE = "within_tolerance", _("Within tolerance")
+    FAILED = "failed", _("Failed")
+
+
+# Statuses that satisfy the readiness criterion "reconciled on the last load".
+ACCEPTABLE_RECONCILIATION = frozenset({Reconciliation.RECONCILED, Reconciliation.WITHIN_TOLERANCE})
+
+
+class CutoverStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("Running")
+    DONE = "done", _("Done")
+    BLOCKED = "blocked", _("Blocked")
+
+
+# Moves on the run-sheet: done and blocked tasks can be taken up again, never skipped back to
+# "not started" once they ran (their actual start is history).
+CUTOVER_TRANSITIONS = {
+    CutoverStatus.NOT_STARTED: {CutoverStatus.IN_PROGRESS, CutoverStatus.BLOCKED},
+    CutoverStatus.IN_PROGRESS: {CutoverStatus.DONE, CutoverStatus.BLOCKED},
+    CutoverStatus.BLOCKED: {CutoverStatus.IN_PROGRESS},
+    CutoverStatus.DONE: {CutoverStatus.IN_PROGRESS},
+}
+
+
+class RehearsalOutcome(models.TextChoices):
+    SUCCESSFUL = "successful", _("Successful")
+    ISSUES = "issues", _("Issues found, needs another rehearsal")
+
+
+class CommunicationKind(models.TextChoices):
+    WORKSHOP = "workshop", _("Workshop")
+    EMAIL = "email", _("E-mail")
+    CHAT_GROUP = "chat_group", _("Chat group")
+    POSTER = "poster", _("Poster")
+    VIDEO = "video", _("Video")
+    DEMO = "demo", _("Demo")
+
+
+class ActivityStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")

@@ -169,6 +169,18 @@ class Membership(models.Model):
         default=False,
         help_text=_("The member does not get the e-mail before each weekly review."),
     )
+    is_champion = models.BooleanField(
+        _("digital champion"),
+        default=False,
+        help_text=_(
+            "Helps colleagues of their department during the roll-out; one per department."
+        ),
+    )
+    on_hypercare_team = models.BooleanField(
+        _("on the hypercare team"),
+        default=False,
+        help_text=_("Supports users after go-live."),
+    )
     created_at = models.DateTimeField(_("added at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -181,6 +193,12 @@ class Membership(models.Model):
                 fields=["project", "user"],
                 name="membership_one_seat_per_user",
                 violation_error_message=_("This person is already on the project team."),
+            ),
+            models.UniqueConstraint(
+                fields=["project", "department"],
+                condition=Q(is_champion=True),
+                name="membership_one_champion_per_department",
+                violation_error_message=_("This department already has a digital champion."),
             ),
         ]
         indexes = [models.Index(fields=["user", "project"], name="membership_user_project_idx")]

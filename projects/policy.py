@@ -41,6 +41,10 @@ class Capability(StrEnum):
     MANAGE_KPIS = "manage_kpis"  # define KPIs, baselines and targets before go-live
     RECORD_MEASUREMENTS = "record_measurements"  # any KPI's values (owners record their own)
     UNLOCK_BASELINE = "unlock_baseline"  # change a baseline from go-live on, with a reason
+    MANAGE_MIGRATION = "manage_migration"  # data objects and their loads (owners sign loads off)
+    MANAGE_CUTOVER = "manage_cutover"  # the cutover plan, rehearsals; run any task
+    MANAGE_TRAINING = "manage_training"  # communication plan, end users, training sessions
+    MANAGE_GO_LIVE = "manage_go_live"  # readiness thresholds, freeze, rollback, support plan
 
 
 _ALL = frozenset(Capability)
@@ -53,6 +57,8 @@ _BUILDERS = frozenset(
         Capability.LOG_DEFECTS,
         Capability.COMMENT,
         Capability.SIGN,
+        Capability.MANAGE_MIGRATION,
+        Capability.MANAGE_CUTOVER,
     }
 )
 _TESTERS = frozenset(
@@ -77,10 +83,13 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
         Capability.MANAGE_SIGNOFFS,
         Capability.MANAGE_KPIS,
         Capability.RECORD_MEASUREMENTS,
+        Capability.MANAGE_TRAINING,
     },
     Role.IT: _BUILDERS,
     # Business users test, log defects and comment; key users also write the scenarios.
-    Role.KEY_USER: _TESTERS | {Capability.MANAGE_TESTS, Capability.RECORD_MEASUREMENTS},
+    # Key users also coach colleagues: they run training and the communication plan.
+    Role.KEY_USER: _TESTERS
+    | {Capability.MANAGE_TESTS, Capability.RECORD_MEASUREMENTS, Capability.MANAGE_TRAINING},
     Role.PILOT_USER: _TESTERS,
     # Executives read everything and sign.
     Role.EXECUTIVE: frozenset({Capability.VIEW_PROJECT, Capability.SIGN}),
@@ -107,6 +116,10 @@ CAPABILITY_LABELS = {
     Capability.MANAGE_KPIS: _("define KPIs"),
     Capability.RECORD_MEASUREMENTS: _("record KPI measurements"),
     Capability.UNLOCK_BASELINE: _("change a KPI baseline after go-live"),
+    Capability.MANAGE_MIGRATION: _("manage data migration"),
+    Capability.MANAGE_CUTOVER: _("manage the cutover plan"),
+    Capability.MANAGE_TRAINING: _("manage training and communication"),
+    Capability.MANAGE_GO_LIVE: _("manage the go-live plan"),
 }
 
 _ROLE_CACHE = "_policy_roles"
@@ -186,6 +199,19 @@ def can_record_measurement(user, kpi) -> bool:
     project = kpi.project
     return can(user, project, Capability.RECORD_MEASUREMENTS) or (
         can_see(user, project) and kpi.owner_id == user.pk
+    )
+
+
+def can_sign_off_load(user, load) -> bool:
+    """Only the data owner of a migration object signs its loads off, while on the team."""
+    return can_see(user, load.project) and load.migration_object.owner_id == user.pk
+
+
+def can_run_cutover_task(user, task) -> bool:
+    """Cutover managers move any task on the run-sheet; a task's owner moves their own."""
+    project = task.project
+    return can(user, project, Capability.MANAGE_CUTOVER) or (
+        can_see(user, project) and task.owner_id is not None and task.owner_id == user.pk
     )
 
 

@@ -134,9 +134,58 @@ def membership_change(
         locked = Membership.objects.select_for_update().get(pk=membership.pk)
         if locked.role == Role.PROJECT_MANAGER and role != Role.PROJECT_MANAGER:
             _ensure_another_manager_remains(locked)
+        if (
+            locked.is_champion
+            and department != locked.department
+            and _other_champion(locked.project_id, department, locked.pk)
+        ):
+            raise ApplicationError(_champion_taken(department))
         locked.role, locked.department = role, department
         locked.full_clean(exclude=["project", "user"])
         locked.save(update_fields=["role", "department", "updated_at"])
+    locked.project = membership.project
+    return locked
+
+
+def _other_champion(project_id: int, department: str, exclude_pk: int) -> bool:
+    return (
+        Membership.objects.filter(project_id=project_id, department=department, is_champion=True)
+        .exclude(pk=exclude_pk)
+        .exists()
+    )
+
+
+def _champion_taken(department: str) -> str:
+    return _("%(department)s already has a digital champion. Take that role off them first.") % {
+        "department": Department(department).label
+    }
+
+
+def membership_set_go_live_roles(
+    *,
+    actor: User,
+    membership: Membership,
+    is_champion: bool | None = None,
+    on_hypercare_team: bool | None = None,
+) -> Membership:
+    """Name or un-name a member as their department's digital champion (one per
+    department) or as part of the hypercare team."""
+    policy.ensure(actor, membership.project, Capability.MANAGE_TEAM)
+    with transaction.atomic():
+        # The project's lock keeps two champions of one department from being named at once.
+        Project.objects.select_for_update().get(pk=membership.project_id)
+        locked = Membership.objects.select_for_update().get(pk=membership.pk)
+        if (
+            is_champion
+            and not locked.is_champion
+            and _other_champion(locked.project_id, locked.department, locked.pk)
+        ):
+            raise ApplicationError(_champion_taken(locked.department))
+        if is_champion is not None:
+            locked.is_champion = is_champion
+        if on_hypercare_team is not None:
+            locked.on_hypercare_team = on_hypercare_team
+        locked.save(update_fields=["is_champion", "on_hypercare_team", "updated_at"])
     locked.project = membership.project
     return locked
 

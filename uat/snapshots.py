@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from uat.choices import OPEN_STATUSES, DefectStatus, Severity, SignoffKind, SignoffStatus
+from uat.choices import DefectStatus, SignoffKind
 
 FORMAT = 1
 
@@ -33,6 +33,11 @@ CRITERION_LABELS = {
     "mandatory_items_done": _("Mandatory go-live checklist items done"),
     "no_open_critical_high": _("No open critical or high defects in the project"),
     "uat_signed": _("A UAT sign-off is signed"),
+    "migration_reconciled": _("Every data object reconciled and signed off on its last load"),
+    "cutover_ready": _("Cutover plan complete and rehearsed"),
+    "training_coverage": _("Training coverage in every department at or above the threshold (%)"),
+    "hypercare_ready": _("Hypercare team and support plan named"),
+    "kpi_baselines": _("Every KPI has its baseline"),
 }
 
 
@@ -198,74 +203,11 @@ def uat_content(signoff) -> dict:
 
 @builder(SignoffKind.GO_LIVE)
 def go_live_content(signoff) -> dict:
-    """The go-live phase's checklist, the project's open defects and its UAT sign-offs."""
-    from uat.models import Defect, SignOff
+    """The go/no-go decision signs the readiness panel (implementation.readiness) and the
+    go-live phase's checklist."""
+    from implementation.readiness import snapshot_content
 
-    phase = signoff.phase
-    items = list(
-        phase.checklist_items.order_by("position", "pk").values(
-            "pk", "title", "is_mandatory", "done_at"
-        )
-    )
-    open_counts = dict.fromkeys(Severity.values, 0)
-    for severity in Defect.objects.filter(
-        project=signoff.project_id, status__in=OPEN_STATUSES
-    ).values_list("severity", flat=True):
-        open_counts[severity] += 1
-    deferred = list(
-        Defect.objects.filter(project=signoff.project_id, status=DefectStatus.DEFERRED)
-        .order_by("number")
-        .values("number", "title", "severity", "deferral_reason", "workaround", "target_date")
-    )
-    uat = list(
-        SignOff.objects.filter(project=signoff.project_id, kind=SignoffKind.UAT)
-        .exclude(status=SignoffStatus.DRAFT)
-        .order_by("number")
-        .values("number", "title", "status", "snapshot_hash")
-    )
-    mandatory = [item for item in items if item["is_mandatory"]]
-    done = sum(1 for item in mandatory if item["done_at"] is not None)
-    blocking = open_counts[Severity.CRITICAL] + open_counts[Severity.HIGH]
-    signed = sum(1 for row in uat if row["status"] == SignoffStatus.SIGNED)
-    return {
-        "checklist": [
-            {
-                "pk": item["pk"],
-                "title": item["title"],
-                "mandatory": item["is_mandatory"],
-                "done": item["done_at"] is not None,
-            }
-            for item in items
-        ],
-        "open_defects": open_counts,
-        "deferred_defects": [
-            {
-                "number": d["number"],
-                "title": d["title"],
-                "severity": d["severity"],
-                "reason": d["deferral_reason"],
-                "workaround": d["workaround"],
-                "target_date": d["target_date"],
-            }
-            for d in deferred
-        ],
-        "uat_signoffs": uat,
-        "exit_criteria": [
-            {
-                "key": "mandatory_items_done",
-                "threshold": len(mandatory),
-                "actual": done,
-                "met": done == len(mandatory),
-            },
-            {
-                "key": "no_open_critical_high",
-                "threshold": 0,
-                "actual": blocking,
-                "met": blocking == 0,
-            },
-            {"key": "uat_signed", "threshold": 1, "actual": signed, "met": signed >= 1},
-        ],
-    }
+    return snapshot_content(signoff.project, signoff.phase)
 
 
 def build_content(signoff) -> dict:
@@ -351,6 +293,13 @@ SECTION_LABELS = {
     "configuration_changes": _("Configuration change"),
     "checklist": _("Checklist item"),
     "uat_signoffs": _("UAT sign-off"),
+    "readiness": _("Readiness figure"),
+    "blocking_defects": _("Open critical or high defect"),
+    "migration": _("Data object"),
+    "cutover_tasks": _("Cutover task"),
+    "training": _("Training coverage"),
+    "hypercare_team": _("Hypercare team"),
+    "kpis_without_baseline": _("KPI without baseline"),
 }
 
 # How the rows of each list section are told apart, and how a row is named.
@@ -362,6 +311,12 @@ _KEYS = {
     "configuration_changes": ("number", "CFG-{}"),
     "checklist": ("pk", "#{}"),
     "uat_signoffs": ("number", "SO-{}"),
+    "blocking_defects": ("number", "DEF-{}"),
+    "migration": ("name", "{}"),
+    "cutover_tasks": ("number", "T-{}"),
+    "training": ("department", "{}"),
+    "hypercare_team": ("name", "{}"),
+    "kpis_without_baseline": ("name", "{}"),
 }
 
 

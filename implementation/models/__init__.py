@@ -1,4 +1,7 @@
 from implementation.models.configuration import ConfigurationChange
+from implementation.models.cutover import CutoverRehearsal, CutoverTask
+from implementation.models.golive import GoLivePlan
+from implementation.models.migration import MigrationLoad, MigrationObject
 from implementation.models.phases import (
     ChecklistItem,
     ChecklistItemEvent,
@@ -12,17 +15,32 @@ from implementation.models.reminders import (
 )
 from implementation.models.reviews import ActionItem, ReviewMeeting
 from implementation.models.status_reports import WeeklyStatusReport
+from implementation.models.training import (
+    Attendance,
+    CommunicationActivity,
+    EndUser,
+    TrainingSession,
+)
 
 __all__ = [
     "ActionItem",
+    "Attendance",
     "ChecklistItem",
     "ChecklistItemEvent",
+    "CommunicationActivity",
     "ConfigurationChange",
+    "CutoverRehearsal",
+    "CutoverTask",
+    "EndUser",
+    "GoLivePlan",
+    "MigrationLoad",
+    "MigrationObject",
     "Phase",
     "PhaseTransition",
     "ReminderAddressFailure",
     "ReminderStatus",
     "ReviewMeeting",
     "ReviewReminder",
+    "TrainingSession",
     "WeeklyStatusReport",
 ]

@@ -32,6 +32,10 @@ EXPECTED_CAPABILITIES: dict[Role, set[Capability]] = {
         C.MANAGE_KPIS,
         C.RECORD_MEASUREMENTS,
         C.UNLOCK_BASELINE,
+        C.MANAGE_MIGRATION,
+        C.MANAGE_CUTOVER,
+        C.MANAGE_TRAINING,
+        C.MANAGE_GO_LIVE,
     },
     Role.CONSULTANT: {
         C.VIEW_PROJECT,
@@ -46,6 +50,9 @@ EXPECTED_CAPABILITIES: dict[Role, set[Capability]] = {
         C.MANAGE_SIGNOFFS,
         C.MANAGE_KPIS,
         C.RECORD_MEASUREMENTS,
+        C.MANAGE_MIGRATION,
+        C.MANAGE_CUTOVER,
+        C.MANAGE_TRAINING,
     },
     Role.IT: {
         C.VIEW_PROJECT,
@@ -55,6 +62,8 @@ EXPECTED_CAPABILITIES: dict[Role, set[Capability]] = {
         C.LOG_DEFECTS,
         C.COMMENT,
         C.SIGN,
+        C.MANAGE_MIGRATION,
+        C.MANAGE_CUTOVER,
     },
     Role.KEY_USER: {
         C.VIEW_PROJECT,
@@ -65,6 +74,7 @@ EXPECTED_CAPABILITIES: dict[Role, set[Capability]] = {
         C.RETEST,
         C.SIGN,
         C.RECORD_MEASUREMENTS,
+        C.MANAGE_TRAINING,
     },
     Role.PILOT_USER: {C.VIEW_PROJECT, C.RUN_TESTS, C.LOG_DEFECTS, C.COMMENT, C.RETEST, C.SIGN},
     Role.EXECUTIVE: {C.VIEW_PROJECT, C.SIGN},
@@ -91,6 +101,10 @@ ALL_CAPABILITIES = [
     "manage_kpis",
     "record_measurements",
     "unlock_baseline",
+    "manage_migration",
+    "manage_cutover",
+    "manage_training",
+    "manage_go_live",
 ]
 
 ROLE_CAPABILITY_PAIRS = [

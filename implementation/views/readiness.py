@@ -1,0 +1,3 @@
+"""Go-live readiness pages: readiness."""
+
+urlpatterns: list = []

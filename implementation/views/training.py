@@ -1,0 +1,3 @@
+"""Go-live readiness pages: training."""
+
+urlpatterns: list = []
