@@ -15,8 +15,9 @@ from django.db.models import Count, Max, Min, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from implementation import readiness
 from implementation.choices import OPEN_ACTION_STATUSES, PhaseKind, PhaseStatus
-from implementation.models import ActionItem, ChecklistItem, Phase
+from implementation.models import ActionItem, ChecklistItem, EndUser, Phase
 from kpis import metrics
 from kpis.models import Kpi
 from projects.choices import BUSINESS_DEPARTMENTS, Department, ProjectStatus, Role
@@ -29,6 +30,8 @@ GO_LIVE_WARNING_DAYS = 30  # testing still open this close to go-live is a warni
 PHASE_OVERRUN_DAYS = 14  # a running phase this far past its planned end is a warning
 BASELINE_WARNING_DAYS = 30  # KPIs still without a baseline this close to go-live: a warning
 KPI_OVERDUE_RED_PERIODS = 2  # a KPI this many measurements behind turns the project red
+READINESS_WARNING_DAYS = 30  # red readiness criteria this close to go-live: a warning
+READINESS_RED_DAYS = 7  # ... and this close, red
 
 
 class Level(IntEnum):
@@ -77,9 +80,12 @@ class ProjectFacts:
     overdue_mandatory_items: int = 0
     oldest_mandatory_due: datetime.date | None = None
     team: list[tuple[str, str]] = field(default_factory=list)  # (role, department)
+    champions: set[str] = field(default_factory=set)  # departments with a digital champion
+    end_user_departments: set[str] = field(default_factory=set)  # departments going live
     overdue_action_items: int = 0
     open_defects: dict[str, int] = field(default_factory=dict)  # severity -> count
     kpis: list["KpiFact"] = field(default_factory=list)
+    readiness: list | None = None  # go-live criteria (implementation.readiness), close to go-live
 
 
 @dataclass(frozen=True)
@@ -113,7 +119,7 @@ def _kpi_fact(row: dict, project: Project, today: datetime.date) -> KpiFact:
 
 
 def load_facts(projects: Iterable[Project]) -> dict[int, ProjectFacts]:
-    """Facts for many projects in six queries, whatever their number (or their KPIs' and
+    """Facts for many projects in seven queries, whatever their number (or their KPIs' and
     measurements')."""
     facts = {p.pk: ProjectFacts(project=p, today=p.local_today()) for p in projects}
     if not facts:
@@ -140,10 +146,16 @@ def load_facts(projects: Iterable[Project]) -> dict[int, ProjectFacts]:
         if row["oldest"] < fact.today:
             fact.overdue_mandatory_items = row["count"]
             fact.oldest_mandatory_due = row["oldest"]
-    for project_id, role, department in Membership.objects.filter(project__in=facts).values_list(
-        "project", "role", "department"
-    ):
+    for project_id, role, department, champion in Membership.objects.filter(
+        project__in=facts
+    ).values_list("project", "role", "department", "is_champion"):
         facts[project_id].team.append((role, department))
+        if champion:
+            facts[project_id].champions.add(department)
+    for project_id, department in (
+        EndUser.objects.filter(project__in=facts).values_list("project", "department").distinct()
+    ):
+        facts[project_id].end_user_departments.add(department)
     overdue_actions = (
         ActionItem.objects.filter(
             project__in=facts, status__in=OPEN_ACTION_STATUSES, due_date__lt=latest_today
@@ -171,7 +183,21 @@ def load_facts(projects: Iterable[Project]) -> dict[int, ProjectFacts]:
     for row in kpis:
         fact = facts[row["project"]]
         fact.kpis.append(_kpi_fact(row, fact.project, fact.today))
+    # Readiness costs a few queries more, only when some project is close to go-live.
+    close = [fact.project for fact in facts.values() if _readiness_matters(fact)]
+    for pk, criteria in readiness.summaries(close).items():
+        facts[pk].readiness = criteria
     return facts
+
+
+def _readiness_matters(fact: ProjectFacts) -> bool:
+    days_left = (fact.project.target_go_live - fact.today).days
+    go_live = next((p for p in fact.phases if p.kind == PhaseKind.GO_LIVE), None)
+    return (
+        fact.project.status == ProjectStatus.ACTIVE
+        and 0 <= days_left <= READINESS_WARNING_DAYS
+        and (go_live is None or go_live.status != PhaseStatus.COMPLETED)
+    )
 
 
 # --- Team coverage ------------------------------------------------------------------------
@@ -198,6 +224,48 @@ def team_coverage_gaps(team: Iterable[tuple[str, str]]) -> list[str]:
     if Role.EXECUTIVE not in roles:
         gaps.append(_("No executive is named to decide and sign off."))
     return gaps
+
+
+# Departments that speak for themselves on a champion's behalf: IT supports, management
+# decides; every other department going live needs a champion among its colleagues.
+_NO_CHAMPION_NEEDED = frozenset({Department.IT, Department.MANAGEMENT, Department.OTHER})
+
+
+def departments_needing_champion(
+    team_departments: Iterable[str], end_user_departments: Iterable[str]
+) -> list[str]:
+    """The departments going live: those with end users to train, or, before the end-user
+    roster is written, the business departments on the team."""
+    departments = set(end_user_departments) or set(team_departments)
+    return [d for d in Department.values if d in departments and d not in _NO_CHAMPION_NEEDED]
+
+
+def champion_gaps(
+    team: Iterable[tuple[str, str]], champions: Iterable[str], end_user_departments: Iterable[str]
+) -> list[str]:
+    """One warning per department going live without a digital champion."""
+    champions = set(champions)
+    needing = departments_needing_champion(
+        (department for _role, department in team), end_user_departments
+    )
+    return [
+        _("%(department)s has no digital champion.") % {"department": Department(d).label}
+        for d in needing
+        if d not in champions
+    ]
+
+
+def project_champion_gaps(project: Project) -> list[str]:
+    """champion_gaps for one project, in two queries (the team page)."""
+    team, champions = [], set()
+    for role, department, champion in project.memberships.values_list(
+        "role", "department", "is_champion"
+    ):
+        team.append((role, department))
+        if champion:
+            champions.add(department)
+    departments = project.end_users.values_list("department", flat=True).distinct()
+    return champion_gaps(team, champions, departments)
 
 
 # --- Rules --------------------------------------------------------------------------------
@@ -323,6 +391,8 @@ def blocking_defects_open(facts: ProjectFacts) -> Iterable[Finding]:
 def team_incomplete(facts: ProjectFacts) -> Iterable[Finding]:
     for gap in team_coverage_gaps(facts.team):
         yield Finding(Level.AMBER, gap)
+    for gap in champion_gaps(facts.team, facts.champions, facts.end_user_departments):
+        yield Finding(Level.AMBER, gap)
 
 
 @rule
@@ -378,6 +448,29 @@ def kpis_without_baseline(facts: ProjectFacts) -> Iterable[Finding]:
             )
             % {"days": days_left, "count": len(missing)},
         )
+
+
+@rule
+def go_live_readiness(facts: ProjectFacts) -> Iterable[Finding]:
+    """Red go/no-go criteria within a month of go-live are amber; within a week, red."""
+    red = [criterion for criterion in facts.readiness or [] if not criterion.met]
+    if not red:
+        return
+    days_left = (facts.project.target_go_live - facts.today).days
+    level = Level.RED if days_left <= READINESS_RED_DAYS else Level.AMBER
+    yield Finding(
+        level,
+        ngettext(
+            "Go-live is in %(days)d days and %(count)d readiness criterion is red: %(which)s.",
+            "Go-live is in %(days)d days and %(count)d readiness criteria are red: %(which)s.",
+            len(red),
+        )
+        % {
+            "days": days_left,
+            "count": len(red),
+            "which": "; ".join(criterion.label for criterion in red),
+        },
+    )
 
 
 @rule

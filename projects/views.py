@@ -106,7 +106,8 @@ def project_detail(request, project):
         "current_phase": health.current_phase(phases),
         "timeline": timeline.render_svg(project=project, phases=phases),
         "overdue_items": phase_selectors.overdue_items(user=request.user, project=project),
-        "coverage_gaps": health.team_coverage_gaps(facts.team),
+        "coverage_gaps": health.team_coverage_gaps(facts.team)
+        + health.champion_gaps(facts.team, facts.champions, facts.end_user_departments),
         "team_size": len(facts.team),
         "can_edit": policy.can(request.user, project, Capability.EDIT_PROJECT),
         "role": policy.role_in(request.user, project),
@@ -160,7 +161,8 @@ def _team_context(request, project, add_form=None):
         "reminders": reminder_overview(user=request.user, project=project),
         "coverage_gaps": health.team_coverage_gaps(
             project.memberships.values_list("role", "department")
-        ),
+        )
+        + health.project_champion_gaps(project),
         "can_manage": policy.can(request.user, project, Capability.MANAGE_TEAM),
         "add_form": add_form or MembershipAddForm(),
         "roles": Role.choices,

@@ -29,8 +29,8 @@ def project(db):
     return ProjectFactory(code="HNR-ERP", name="Hanoi Retail ERP")
 
 
-def _member(project, role, department=Department.OTHER):
-    return MembershipFactory(project=project, role=role, department=department).user
+def _member(project, role, department=Department.OTHER, **flags):
+    return MembershipFactory(project=project, role=role, department=department, **flags).user
 
 
 @pytest.fixture
@@ -50,12 +50,13 @@ def it_member(project):
 
 @pytest.fixture
 def key_user(project):
-    return _member(project, Role.KEY_USER, Department.ACCOUNTING_FINANCE)
+    # Business users are their departments' digital champions: a complete team.
+    return _member(project, Role.KEY_USER, Department.ACCOUNTING_FINANCE, is_champion=True)
 
 
 @pytest.fixture
 def pilot_user(project):
-    return _member(project, Role.PILOT_USER, Department.SALES)
+    return _member(project, Role.PILOT_USER, Department.SALES, is_champion=True)
 
 
 @pytest.fixture

@@ -34,7 +34,9 @@ def staffed_project(**fields):
     fields.setdefault("target_go_live", today() + datetime.timedelta(days=200))
     project = ProjectFactory(**fields)
     for role, department in FULL_TEAM:
-        MembershipFactory(project=project, role=role, department=department)
+        # Every department going live has its digital champion.
+        champion = department not in {Department.IT, Department.MANAGEMENT}
+        MembershipFactory(project=project, role=role, department=department, is_champion=champion)
     return project
 
 
@@ -191,8 +193,9 @@ def test_health_of_many_projects_takes_a_fixed_number_of_queries():
             health.health_for(projects)
         return len(context)
 
-    # phases, overdue items, team, overdue actions, open defects, KPIs with latest measurement
-    assert queries_for(2) == queries_for(20) == 6
+    # phases, overdue items, team, end users' departments, overdue actions, open defects,
+    # KPIs with latest measurement (readiness only close to go-live: tests/golive)
+    assert queries_for(2) == queries_for(20) == 7
 
 
 def test_current_phase_prefers_the_furthest_phase_in_progress():

@@ -860,7 +860,7 @@ def test_team_coverage_partial_returns_the_fragment(client, project, pm):
 
 
 def test_team_coverage_is_complete_with_every_department_and_an_executive(client, project, members):
-    MembershipFactory(project=project, role=Role.VIEWER, department=Department.HR)
+    MembershipFactory(project=project, role=Role.VIEWER, department=Department.HR, is_champion=True)
     client.force_login(members[Role.PROJECT_MANAGER])
 
     response = client.get(url("team-coverage", project), headers=HTMX)
