@@ -2,13 +2,22 @@ from django.contrib import admin
 
 from implementation.models import (
     ActionItem,
+    Attendance,
     ChecklistItem,
+    CommunicationActivity,
     ConfigurationChange,
+    CutoverRehearsal,
+    CutoverTask,
+    EndUser,
+    GoLivePlan,
+    MigrationLoad,
+    MigrationObject,
     Phase,
     PhaseTransition,
     ReminderAddressFailure,
     ReviewMeeting,
     ReviewReminder,
+    TrainingSession,
 )
 
 
@@ -125,7 +134,7 @@ class ActionItemAdmin(admin.ModelAdmin):
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):
-    """Delivery records: written by the reminder services only, read here."""
+    """Records written by the services only (their rules live there), read here."""
 
     def has_add_permission(self, request):
         return False
@@ -150,3 +159,80 @@ class ReminderAddressFailureAdmin(_ReadOnlyAdmin):
     list_display = ["user", "email", "consecutive_failures", "last_failed_at"]
     search_fields = ["user__username", "email"]
     list_select_related = ["user"]
+
+
+# --- Go-live readiness: read here, written in the application where the rules are -----------
+
+
+@admin.register(MigrationObject)
+class MigrationObjectAdmin(_ReadOnlyAdmin):
+    list_display = ["project", "name", "source_system", "owner", "cleansing_status"]
+    list_filter = ["cleansing_status"]
+    search_fields = ["project__code", "name"]
+    list_select_related = ["project", "owner"]
+
+
+@admin.register(MigrationLoad)
+class MigrationLoadAdmin(_ReadOnlyAdmin):
+    list_display = [
+        "migration_object",
+        "sequence",
+        "kind",
+        "source_count",
+        "loaded_count",
+        "rejected_count",
+        "reconciliation",
+        "signed_off_at",
+    ]
+    list_filter = ["kind", "reconciliation"]
+    search_fields = ["project__code", "migration_object__name"]
+    list_select_related = ["migration_object"]
+
+
+@admin.register(CutoverTask)
+class CutoverTaskAdmin(_ReadOnlyAdmin):
+    list_display = ["project", "number", "title", "owner", "planned_start", "status"]
+    list_filter = ["status"]
+    search_fields = ["project__code", "title"]
+    list_select_related = ["project", "owner"]
+
+
+@admin.register(CutoverRehearsal)
+class CutoverRehearsalAdmin(_ReadOnlyAdmin):
+    list_display = ["project", "held_on", "outcome"]
+    list_select_related = ["project"]
+
+
+@admin.register(CommunicationActivity)
+class CommunicationActivityAdmin(_ReadOnlyAdmin):
+    list_display = ["project", "planned_on", "kind", "title", "owner", "status"]
+    list_filter = ["kind", "status"]
+    search_fields = ["project__code", "title"]
+    list_select_related = ["project", "owner"]
+
+
+@admin.register(EndUser)
+class EndUserAdmin(_ReadOnlyAdmin):
+    list_display = ["project", "name", "department", "email"]
+    list_filter = ["department"]
+    search_fields = ["project__code", "name", "email"]
+    list_select_related = ["project"]
+
+
+@admin.register(TrainingSession)
+class TrainingSessionAdmin(_ReadOnlyAdmin):
+    list_display = ["project", "starts_at", "title", "trainer"]
+    search_fields = ["project__code", "title"]
+    list_select_related = ["project", "trainer"]
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(_ReadOnlyAdmin):
+    list_display = ["session", "end_user", "attended"]
+    list_select_related = ["session", "end_user"]
+
+
+@admin.register(GoLivePlan)
+class GoLivePlanAdmin(_ReadOnlyAdmin):
+    list_display = ["project", "training_threshold", "legacy_freeze_at", "rollback_decision_at"]
+    list_select_related = ["project"]

@@ -39,7 +39,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from implementation.agenda import MANDATORY, OVERDUE, Agenda, build_agenda
-from implementation.choices import OPEN_ACTION_STATUSES, PhaseStatus
+from implementation.choices import OPEN_ACTION_STATUSES, PhaseKind, PhaseStatus
 from implementation.models import ActionItem, ChecklistItem
 from kpis import selectors as kpi_selectors
 from kpis.choices import KpiStatus
@@ -131,6 +131,8 @@ class WeeklyStatus:
     signoffs_pending: int
     signoffs_signed: int
     kpi_counts: tuple[tuple[str, int], ...]  # (status label, count), every status in order
+    # The go/no-go criteria as (label, met, reasons), in the two months before go-live.
+    readiness: tuple[tuple[str, bool, tuple[str, ...]], ...] = ()
 
     @property
     def kpi_total(self) -> int:
@@ -474,6 +476,7 @@ def weekly_status(project: Project) -> WeeklyStatus:
         kpi_selectors.kpi_rows(kpis, project=project, today=facts.today)
     )
     return WeeklyStatus(
+        readiness=_readiness_lines(project, facts),
         phases=phases,
         health=verdict.level.label,
         health_css=verdict.level.css,
@@ -482,6 +485,20 @@ def weekly_status(project: Project) -> WeeklyStatus:
         signoffs_pending=signoffs["pending"],
         signoffs_signed=signoffs["signed"],
         kpi_counts=tuple((str(status.label), counts[status.value]) for status in KpiStatus),
+    )
+
+
+def _readiness_lines(project: Project, facts) -> tuple:
+    from implementation import readiness
+    from implementation.golive_agenda import AGENDA_DAYS
+
+    days_left = (project.target_go_live - facts.today).days
+    go_live = next((p for p in facts.phases if p.kind == PhaseKind.GO_LIVE), None)
+    if not 0 <= days_left <= AGENDA_DAYS or (go_live and go_live.status == PhaseStatus.COMPLETED):
+        return ()
+    ready = readiness.load_facts([project])[project.pk]
+    return tuple(
+        (c.label, c.met, tuple(readiness.reasons(c.key, ready))) for c in readiness.evaluate(ready)
     )
 
 

@@ -337,6 +337,7 @@ def test_the_registry_holds_exactly_the_standard_providers():
         "overdue_checklist_items",
         "open_action_items",
         "configuration_changes",
+        "go_live_readiness",  # only close to go-live (tests/golive/test_agenda_golive.py)
         "blocking_defects",
         "pending_signoffs",
         "kpi_measurements_due",
