@@ -389,7 +389,8 @@ def load_facts(projects: Iterable[Project]) -> dict[int, Facts]:
         EndUser.objects.filter(project__in=facts)
         .values("project", "department")
         .annotate(
-            count=Count("pk"),
+            # distinct: the join on attendances repeats an end user once per session.
+            count=Count("pk", distinct=True),
             trained=Count("pk", filter=Q(attendances__attended=True), distinct=True),
         )
         .order_by("project", "department")

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from implementation.choices import PhaseKind
 from implementation.demo_configuration import seed_configuration_log
+from implementation.demo_golive import seed_golive
 from implementation.demo_reviews import seed_review_meetings
 from implementation.models import ChecklistItem, Phase, PhaseTransition
 from implementation.services import phases as phase_services
@@ -32,6 +33,7 @@ _AREA_SEEDS: list = [
     seed_uat,
     seed_signoffs,
     seed_kpis,
+    seed_golive,
 ]
 
 

@@ -125,3 +125,13 @@ class MembershipAddForm(forms.Form):
 class MembershipChangeForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     department = forms.ChoiceField(label=_("Department"), choices=Department.choices)
+
+
+class MembershipGoLiveRolesForm(forms.Form):
+    """A member's go-live roles; an unticked box takes the role off."""
+
+    # Sent by this form only: tells the member-change page which of its two forms was sent.
+    MARKER = "go_live_roles"
+
+    is_champion = forms.BooleanField(label=_("Digital champion"), required=False)
+    on_hypercare_team = forms.BooleanField(label=_("Hypercare team"), required=False)

@@ -18,6 +18,7 @@ from projects.filters import ProjectFilter
 from projects.forms import (
     MembershipAddForm,
     MembershipChangeForm,
+    MembershipGoLiveRolesForm,
     ProjectCreateForm,
     ProjectEditForm,
 )
@@ -177,12 +178,13 @@ def _member(request, project, pk):
     return membership
 
 
-def _row_response(request, project, membership, form=None, status=200):
+def _row_response(request, project, membership, form=None, status=200, roles_form=None):
     context = {
         "project": project,
         "member": membership,
         "can_manage": True,
         "row_form": form,
+        "roles_form": roles_form,
         "roles": Role.choices,
         "departments": Department.choices,
     }
@@ -242,7 +244,11 @@ def member_add(request, project):
 @project_view(Capability.MANAGE_TEAM)
 @require_POST
 def member_change(request, project, pk):
+    """Change a member's role and department, or, from the row's second form, their go-live
+    roles (digital champion, hypercare team)."""
     membership = _member(request, project, pk)
+    if MembershipGoLiveRolesForm.MARKER in request.POST:
+        return _member_go_live_roles(request, project, membership)
     form = MembershipChangeForm(request.POST)
     error_form = form
     if form.is_valid():
@@ -262,6 +268,29 @@ def member_change(request, project, pk):
     if error_form:
         for error in error_form.non_field_errors() or [_("Please choose a role and department.")]:
             messages.error(request, error)
+    return redirect("projects:team", code=project.code)
+
+
+def _member_go_live_roles(request, project, membership):
+    form = MembershipGoLiveRolesForm(request.POST)
+    # Two booleans: any POST is valid, a missing box is a role taken off.
+    form.is_valid()
+    try:
+        membership = services.membership_set_go_live_roles(
+            actor=request.user, membership=membership, **form.cleaned_data
+        )
+    except (ApplicationError, ValidationError) as error:
+        apply_error(form, error)
+        if is_partial(request):
+            return _row_response(
+                request, project, membership, status=UNPROCESSABLE, roles_form=form
+            )
+        for message in form.non_field_errors():
+            messages.error(request, message)
+        return redirect("projects:team", code=project.code)
+    if is_partial(request):
+        return _row_response(request, project, membership)
+    messages.success(request, _("%(user)s's go-live roles saved.") % {"user": membership.user})
     return redirect("projects:team", code=project.code)
 
 

@@ -149,22 +149,122 @@ class SignatureRow:
     signature_hash: str
 
 
-def _criteria(rows: list[dict]) -> list[dict]:
+# Criteria whose numbers are percentages.
+PERCENT_CRITERIA = frozenset({"pass_rate", "training_coverage"})
+
+
+def _criteria(rows: list[dict], reasons: dict[str, list[str]] | None = None) -> list[dict]:
+    reasons = reasons or {}
     return [
         {
+            "key": row["key"],
             "label": criterion_label(row["key"]),
-            "threshold": _number(row["threshold"], "%" if row["key"] == "pass_rate" else ""),
-            "actual": _number(row["actual"], "%" if row["key"] == "pass_rate" else ""),
+            "threshold": _number(row["threshold"], "%" if row["key"] in PERCENT_CRITERIA else ""),
+            "actual": _number(row["actual"], "%" if row["key"] in PERCENT_CRITERIA else ""),
             "met": row["met"],
+            "reasons": [] if row["met"] else reasons.get(row["key"], []),
         }
         for row in rows
     ]
 
 
-def _severity_counts(counts: dict) -> list[dict]:
+# --- The go/no-go decision's sections, in words -----------------------------------------------
+
+
+def _criterion_reasons(project, content: dict) -> dict[str, list[str]]:
+    """Why each frozen criterion was red, from the numbers the snapshot froze."""
+    from implementation.readiness import facts_from_snapshot, reasons
+
+    if "readiness" not in content:
+        # Go-live snapshots frozen before the readiness panel hold no numbers to explain.
+        return {}
+    facts = facts_from_snapshot(project, content)
+    return {
+        row["key"]: reasons(row["key"], facts)
+        for row in content.get("exit_criteria", [])
+        if not row["met"]
+    }
+
+
+def go_live_sections(project, content: dict) -> dict:
+    """The go-live readiness snapshot in the shape the sign-off page and its PDF show:
+    labels and reasons in the active language, from the frozen content only."""
+    from implementation.choices import LoadKind, Reconciliation
+    from projects.choices import Department, Role
+
+    numbers = content.get("readiness", {})
+    threshold = numbers.get("training_threshold")
+    tasks = content.get("cutover_tasks", [])
+    incomplete = [
+        row | {"planned_start": _moment(row.get("planned_start"))}
+        for row in tasks
+        if row.get("owner") is None
+        or row.get("planned_start") is None
+        or row.get("duration_minutes") is None
+    ]
+    return {
+        "has_readiness": "readiness" in content,
+        "criteria": _criteria(
+            content.get("exit_criteria", []), _criterion_reasons(project, content)
+        ),
+        "blocking_defects": [
+            row
+            | {
+                "severity_label": _label(Severity, row["severity"]),
+                "status_label": _label(DefectStatus, row["status"]),
+            }
+            for row in content.get("blocking_defects", [])
+        ],
+        "migration": [
+            row
+            | {
+                "kind_label": _label(LoadKind, row["kind"]) if row.get("kind") else "",
+                "reconciliation_label": _label(Reconciliation, row["reconciliation"])
+                if row.get("reconciliation")
+                else "",
+                "is_failed": row.get("reconciliation") == Reconciliation.FAILED,
+            }
+            for row in content.get("migration", [])
+        ],
+        "cutover": {
+            "tasks": numbers.get("tasks", len(tasks)),
+            "complete": numbers.get("tasks", 0) - numbers.get("tasks_incomplete", 0),
+            "freeze_set": numbers.get("freeze_set", False),
+            "rollback_set": numbers.get("rollback_set", False),
+            "rehearsals": numbers.get("rehearsals", 0),
+            "successful_rehearsals": numbers.get("successful_rehearsals", 0),
+            "incomplete": incomplete,
+        },
+        "training_threshold": _number(threshold, "%") if threshold is not None else "",
+        "training": [
+            {
+                "department": _label(Department, row["department"]),
+                "planned": row["planned"],
+                "trained": row["trained"],
+                "percent": _number(row["percent"], "%"),
+                "met": row["met"],
+            }
+            for row in content.get("training", [])
+        ],
+        "hypercare_team": [
+            row
+            | {
+                "role_label": _label(Role, row.get("role")),
+                "department_label": _label(Department, row.get("department")),
+            }
+            for row in content.get("hypercare_team", [])
+        ],
+        "support_plan": numbers.get("support_plan", False),
+        "kpis_without_baseline": [row["name"] for row in content.get("kpis_without_baseline", [])],
+    }
+
+
+def _severity_counts(counts: dict, *, only_counted: bool = False) -> list[dict]:
+    # The go/no-go decision counts only the blocking severities.
     return [
         {"value": value, "label": str(label), "count": counts.get(value, 0)}
         for value, label in Severity.choices
+        if value in counts or not only_counted
     ]
 
 
@@ -277,6 +377,9 @@ def signoff_pdf_context(signoff) -> dict:
         for row in content.get("configuration_changes", [])
     ]
     checklist = content.get("checklist", [])
+    is_go_live = signoff.kind == SignoffKind.GO_LIVE
+    go_live = go_live_sections(signoff.project, content) if is_go_live else {}
+    reasons = {row["key"]: row["reasons"] for row in go_live.get("criteria", [])}
     uat_signoffs = [
         row | {"status_label": _label(SignoffStatus, row["status"])}
         for row in content.get("uat_signoffs", [])
@@ -293,11 +396,16 @@ def signoff_pdf_context(signoff) -> dict:
         "verdict": verdict,
         "verdict_class": verdict_class,
         "overridden": [criterion_label(key) for key in signoff.override_criteria],
+        "overridden_rows": [
+            {"label": criterion_label(key), "reasons": reasons.get(key, [])}
+            for key in signoff.override_criteria
+        ],
         "counts": counts,
         "pass_rate": _number(counts["pass_rate"], "%") if counts else "",
-        "open_defects": _severity_counts(content.get("open_defects", {})),
+        "open_defects": _severity_counts(content.get("open_defects", {}), only_counted=is_go_live),
         "open_total": sum(content.get("open_defects", {}).values()),
-        "criteria": _criteria(content.get("exit_criteria", [])),
+        "criteria": go_live["criteria"] if go_live else _criteria(content.get("exit_criteria", [])),
+        "go_live": go_live,
         "deferred": _deferred(content.get("deferred_defects", [])),
         "changes": changes,
         "defects": defects,

@@ -12,6 +12,7 @@ and end are kept as they happened.
 """
 
 import datetime
+import zoneinfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -206,7 +207,9 @@ def cutover_task_move(
                 raise ValidationError({"at": [_("A task cannot end before it started.")]})
             locked.actual_end = at
         if note:
-            stamp = timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
+            # The project's clock, whoever calls (a page, the API, a shell).
+            zone = zoneinfo.ZoneInfo(project.time_zone)
+            stamp = timezone.localtime(at, zone).strftime("%Y-%m-%d %H:%M")
             line = f"[{stamp} {actor.get_full_name() or actor.get_username()}] {note}"
             locked.notes = f"{locked.notes}\n{line}".strip()
         locked.status = status

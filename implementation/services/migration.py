@@ -107,8 +107,11 @@ def migration_object_update(*, actor: User, obj: MigrationObject, **changes) -> 
     return locked
 
 
-def _check_load(load: MigrationLoad, obj: MigrationObject, errors: dict) -> None:
-    """Field errors for numbers that cannot be true, then the reconciliation status."""
+def _check_load(
+    load: MigrationLoad, obj: MigrationObject, errors: dict, tolerance: Decimal | None = None
+) -> None:
+    """Field errors for numbers that cannot be true, then the reconciliation status against
+    `tolerance` (the object's current one for a new load)."""
     clean_fields(
         load,
         exclude=["migration_object", "project", "recorded_by", "signed_off_by"],
@@ -137,14 +140,14 @@ def _check_load(load: MigrationLoad, obj: MigrationObject, errors: dict) -> None
         add(errors, "source_total", message)
     if errors:
         return
-    load.tolerance_percent = obj.tolerance_percent
+    load.tolerance_percent = obj.tolerance_percent if tolerance is None else tolerance
     load.reconciliation = reconcile(
         source_count=load.source_count,
         loaded_count=load.loaded_count,
         rejected_count=load.rejected_count,
         source_total=load.source_total,
         target_total=load.target_total,
-        tolerance_percent=obj.tolerance_percent,
+        tolerance_percent=load.tolerance_percent,
     ).status
 
 
@@ -176,7 +179,8 @@ def load_record(*, actor: User, obj: MigrationObject, **fields) -> MigrationLoad
 
 
 def load_update(*, actor: User, load: MigrationLoad, **changes) -> MigrationLoad:
-    """Correct a load's numbers before it is signed off; the status is worked out again."""
+    """Correct a load's numbers before it is signed off; the status is worked out again,
+    with the tolerance the load was recorded with."""
     reject_unknown(changes, LOAD_FIELDS, "migration load")
     project = load.project
     policy.ensure(actor, project, Capability.MANAGE_MIGRATION)
@@ -190,7 +194,8 @@ def load_update(*, actor: User, load: MigrationLoad, **changes) -> MigrationLoad
         for field, value in changes.items():
             setattr(locked, field, value)
         errors: dict[str, list[str]] = {}
-        _check_load(locked, obj, errors)
+        # A correction is checked against the tolerance the load was recorded with.
+        _check_load(locked, obj, errors, tolerance=locked.tolerance_percent)
         raise_if(errors)
         locked.save()
     locked.project = project

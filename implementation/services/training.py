@@ -158,8 +158,16 @@ def end_users_import(*, actor: User, project: Project, text: str) -> list[EndUse
     header. Every row is checked first; one bad row saves nothing and the error names the
     line."""
     policy.ensure(actor, project, Capability.MANAGE_TRAINING)
-    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
-    if rows and rows[0] and rows[0][0].strip().casefold() in {"name", "tên"}:
+    # Keep each row's line in the text: errors name the line a person sees in their file,
+    # header and blank lines included.
+    reader = csv.reader(io.StringIO(text))
+    try:
+        rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+    except csv.Error as error:  # e.g. a field longer than the csv module accepts
+        raise ValidationError(
+            {"text": [_("Line %(line)d cannot be read as CSV.") % {"line": reader.line_num}]}
+        ) from error
+    if rows and rows[0][1] and rows[0][1][0].strip().casefold() in {"name", "tên"}:
         rows = rows[1:]
     if not rows:
         raise ValidationError({"text": [_("Give at least one end user: name, department.")]})
@@ -172,7 +180,7 @@ def end_users_import(*, actor: User, project: Project, text: str) -> list[EndUse
     )
     problems: list[str] = []
     end_users: list[EndUser] = []
-    for line, row in enumerate(rows, start=1):
+    for line, row in rows:
         cells = [cell.strip() for cell in row] + ["", "", ""]
         name, department_text, email = cells[0], cells[1], cells[2].lower()
         department = _department_of(department_text)
@@ -233,6 +241,8 @@ def session_update(*, actor: User, session: TrainingSession, **changes) -> Train
         locked.title = (locked.title or "").strip()
         errors = member_errors(project, trainer=changes.get("trainer"))
         clean_fields(locked, exclude=["project", "trainer", "created_by"], errors=errors)
+        if "starts_at" not in errors and timezone.is_naive(locked.starts_at):
+            add(errors, "starts_at", _("Give the time with its time zone."))
         raise_if(errors)
         locked.save()
     locked.project = project

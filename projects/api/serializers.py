@@ -86,7 +86,17 @@ class MembershipSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Membership
-        fields = ["pk", "project", "user", "role", "department", "created_at", "updated_at"]
+        fields = [
+            "pk",
+            "project",
+            "user",
+            "role",
+            "department",
+            "is_champion",
+            "on_hypercare_team",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
@@ -104,3 +114,10 @@ class MembershipCreateSerializer(serializers.Serializer):
 class MembershipUpdateSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     department = serializers.ChoiceField(choices=Department.choices, required=False)
+    is_champion = serializers.BooleanField(
+        required=False,
+        help_text=_("The department's digital champion; one per department."),
+    )
+    on_hypercare_team = serializers.BooleanField(
+        required=False, help_text=_("On the team that supports users after go-live.")
+    )

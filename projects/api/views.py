@@ -1,5 +1,6 @@
 """API doors onto the same selectors and services as the pages."""
 
+from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -15,10 +16,12 @@ from projects.api.serializers import (
     ProjectSerializer,
     ProjectUpdateSerializer,
 )
+from projects.errors import ApplicationError
 from projects.filters import MembershipFilter, ProjectFilter
 from projects.policy import Capability, declare
 
 MEMBER_POLICY = "project members see; writes need the capability"
+GO_LIVE_ROLES = ("is_champion", "on_hypercare_team")
 
 
 @declare(MEMBER_POLICY)
@@ -110,17 +113,39 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     @extend_schema(request=MembershipUpdateSerializer, responses={200: MembershipSerializer})
     def partial_update(self, request, pk=None):
+        """Change a member's role and department, and name them their department's digital
+        champion or part of the hypercare team; all of it or nothing."""
         membership = self.get_object()
         policy.ensure(request.user, membership.project, Capability.MANAGE_TEAM)
         serializer = MembershipUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        membership = services.membership_change(
-            actor=request.user,
-            membership=membership,
-            role=serializer.validated_data.get("role", membership.role),
-            department=serializer.validated_data.get("department", membership.department),
-        )
+        data = serializer.validated_data
+        flags = {key: data[key] for key in GO_LIVE_ROLES if key in data}
+        with transaction.atomic():
+            # A champion who is let go goes before a department change, so the move does not
+            # meet them as the other department's champion; a new champion comes after it,
+            # in the department they end up in.
+            if flags.get("is_champion") is False:
+                membership = self._set_go_live_roles(membership, flags)
+            if "role" in data or "department" in data or not flags:
+                membership = services.membership_change(
+                    actor=request.user,
+                    membership=membership,
+                    role=data.get("role", membership.role),
+                    department=data.get("department", membership.department),
+                )
+            if flags and flags.get("is_champion") is not False:
+                membership = self._set_go_live_roles(membership, flags)
         return Response(MembershipSerializer(membership).data)
+
+    def _set_go_live_roles(self, membership, flags):
+        try:
+            return services.membership_set_go_live_roles(
+                actor=self.request.user, membership=membership, **flags
+            )
+        except ApplicationError as error:
+            # The only refusal here: the department has its champion already.
+            raise serializers.ValidationError({"is_champion": [error.message]}) from error
 
     @extend_schema(responses={204: None})
     def destroy(self, request, pk=None):

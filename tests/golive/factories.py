@@ -8,8 +8,13 @@ from django.utils import timezone
 
 from implementation.choices import LoadKind, RehearsalOutcome
 from implementation.services import cutover, golive, migration, training
+from kpis import services as kpi_services
+from kpis.choices import Cadence, Direction, KpiCategory
+from projects import services as project_services
 from projects.choices import Department, Role
+from projects.models import Membership
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+from tests.uat.signoff_builders import passing_cycle, requested, sign
 
 
 def team_project(**project_fields):
@@ -87,6 +92,73 @@ def trained_end_users(project, actor, department=Department.SALES, count=10, tra
         attended={u.pk: i < trained for i, u in enumerate(users)},
     )
     return users, session
+
+
+def a_signed_load(obj, actor, **fields):
+    """A load signed off by the object's data owner."""
+    load = a_load(obj, actor, **fields)
+    return migration.load_sign_off(actor=obj.owner, load=load)
+
+
+def a_kpi(project, actor, name="Month-end close", baseline=True):
+    """A KPI through the KPI service; with a baseline dated ten days ago (go-live must be
+    ahead for that)."""
+    values = {}
+    if baseline:
+        values = {
+            "baseline_value": Decimal(10),
+            "baseline_date": project.local_today() - datetime.timedelta(days=10),
+            "baseline_method": "Average of the last three closes.",
+        }
+    return kpi_services.kpi_create(
+        actor=actor,
+        project=project,
+        name=name,
+        category=KpiCategory.FINANCE,
+        unit="days",
+        direction=Direction.LOWER,
+        target_value=Decimal(5),
+        target_date=project.target_go_live + datetime.timedelta(days=180),
+        cadence=Cadence.MONTHLY,
+        owner=actor,
+        **values,
+    )
+
+
+def signed_uat(project, people):
+    """A UAT sign-off signed by the key user and the executive."""
+    cycle = passing_cycle(project, people[Role.PILOT_USER])
+    signoff = requested(
+        project,
+        people[Role.PROJECT_MANAGER],
+        cycle,
+        (people[Role.KEY_USER], "Business owner"),
+        (people[Role.EXECUTIVE], "Executive sponsor"),
+    )
+    sign(people[Role.KEY_USER], signoff)
+    sign(people[Role.EXECUTIVE], signoff)
+    signoff.refresh_from_db()
+    return signoff
+
+
+def hypercare(project, pm, user):
+    membership = Membership.objects.get(project=project, user=user)
+    return project_services.membership_set_go_live_roles(
+        actor=pm, membership=membership, on_hypercare_team=True
+    )
+
+
+def make_ready(project, people):
+    """Every readiness criterion met, each through its service. Go-live must be ahead."""
+    pm, it = people[Role.PROJECT_MANAGER], people[Role.IT]
+    signed_uat(project, people)
+    obj = an_object(project, people[Role.KEY_USER], it)
+    a_signed_load(obj, it)
+    a_task(project, it)
+    complete_plan(project, pm)
+    trained_end_users(project, pm)
+    hypercare(project, pm, it)
+    a_kpi(project, pm)
 
 
 ZERO = Decimal(0)

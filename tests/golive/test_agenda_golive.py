@@ -58,9 +58,10 @@ def test_a_criterion_turning_green_leaves_the_agenda():
     label = "Every data object reconciled and signed off on its last load"
     obj = an_object(project, owner, pm)
     load = a_load(obj, pm, loaded_count=90, rejected_count=10)
-    assert "failed reconciliation" in {i.text: i.detail for i in readiness_section(project).items}[
-        label
-    ]
+    assert (
+        "failed reconciliation"
+        in {i.text: i.detail for i in readiness_section(project).items}[label]
+    )
 
     from implementation.services.migration import load_record, load_sign_off
 

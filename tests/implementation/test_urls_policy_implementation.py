@@ -1,6 +1,6 @@
 """The access matrix for every page under /projects/<code>/ that implementation, uat, the
-sign-offs and the KPIs add: generated from the URL configuration, so a new page is covered
-without editing this file."""
+sign-offs, the KPIs and go-live readiness add: generated from the URL configuration, so a
+new page is covered without editing this file."""
 
 import datetime
 import re
@@ -9,7 +9,19 @@ from decimal import Decimal
 import pytest
 from django.urls import get_resolver, reverse
 
-from implementation.models import ChecklistItem, ConfigurationChange, Phase
+from implementation.models import (
+    Attendance,
+    ChecklistItem,
+    CommunicationActivity,
+    ConfigurationChange,
+    CutoverTask,
+    EndUser,
+    GoLivePlan,
+    MigrationLoad,
+    MigrationObject,
+    Phase,
+    TrainingSession,
+)
 from kpis.choices import Direction, KpiCategory
 from kpis.models import BaselineChange, BenefitsReport, Kpi, Measurement
 from tests.projects.test_urls_policy import LOGIN_URL, walk
@@ -17,7 +29,7 @@ from tests.uat.signoff_builders import draft
 from tests.uat.test_cycles_factories import make_cycle
 from uat.models import Signature, SignOff, SignoffPdf
 
-NAMESPACES = {"implementation", "uat", "signoffs", "kpis"}
+NAMESPACES = {"implementation", "uat", "signoffs", "kpis", "golive"}
 
 PATTERNS = [
     (name, re.findall(r"<(?:\w+:)?(\w+)>", route))
@@ -68,6 +80,20 @@ def test_the_matrix_covers_the_implementation_pages():
         "kpis:report-status",
         "kpis:report-retry",
         "kpis:report-download",
+        "golive:readiness",
+        "golive:plan",
+        "golive:migration",
+        "golive:migration-object",
+        "golive:load-sign-off",
+        "golive:cutover",
+        "golive:run-sheet",
+        "golive:run-sheet-live",
+        "golive:cutover-task-move",
+        "golive:communication",
+        "golive:training",
+        "golive:end-users",
+        "golive:session",
+        "golive:session-attendance",
     } <= names
     assert all("code" in arguments for _, arguments in PATTERNS)
 
@@ -85,6 +111,19 @@ def url_for(name: str, arguments: list[str], code: str, **known) -> str:
         values["pk"] = known.get("report_pk", 1)
     elif name.startswith("kpis:"):
         values["pk"] = known.get("kpi_pk", 1)
+    elif name.startswith("golive:"):
+        # Each go-live page names its own record: the object, the load, the session...
+        prefixes = [
+            ("golive:migration-object", "object_pk"),
+            ("golive:load-new", "object_pk"),
+            ("golive:load-", "load_pk"),
+            ("golive:session", "session_pk"),
+            ("golive:end-user", "end_user_pk"),
+            ("golive:communication", "activity_pk"),
+        ]
+        key = next((k for prefix, k in prefixes if name.startswith(prefix)), None)
+        values["pk"] = known.get(key, 1)
+        values["number"] = known.get("task_number", 1)
     return reverse(name, kwargs={key: values[key] for key in arguments})
 
 
@@ -111,6 +150,33 @@ def kpi_records(project, user) -> dict:
     return {"kpi_pk": kpi.pk, "measurement_pk": measurement.pk, "report_pk": report.pk}
 
 
+def golive_records(project, user) -> dict:
+    """One record of each go-live kind, so their pages answer 404 for the project."""
+    from implementation.services.training import activity_create
+    from tests.golive.factories import a_load, a_task, an_object, trained_end_users
+
+    obj = an_object(project, user, user)
+    load = a_load(obj, user)
+    task = a_task(project, user)
+    end_users, session = trained_end_users(project, user, count=1, trained=1)
+    activity = activity_create(
+        actor=user,
+        project=project,
+        title="Kick-off",
+        kind="workshop",
+        planned_on=datetime.date(2026, 11, 2),
+        owner=user,
+    )
+    return {
+        "object_pk": obj.pk,
+        "load_pk": load.pk,
+        "task_number": task.number,
+        "session_pk": session.pk,
+        "end_user_pk": end_users[0].pk,
+        "activity_pk": activity.pk,
+    }
+
+
 def snapshot():
     return (
         list(Phase.objects.order_by("pk").values()),
@@ -123,6 +189,14 @@ def snapshot():
         list(Measurement.objects.order_by("pk").values()),
         BaselineChange.objects.count(),
         list(BenefitsReport.objects.order_by("pk").values()),
+        *(
+            list(model.objects.order_by("pk").values())
+            for model in (MigrationObject, MigrationLoad, CutoverTask, TrainingSession)
+        ),
+        list(Attendance.objects.order_by("pk").values("pk", "attended")),
+        list(EndUser.objects.order_by("pk").values()),
+        list(CommunicationActivity.objects.order_by("pk").values()),
+        GoLivePlan.objects.count(),
     )
 
 
@@ -144,7 +218,7 @@ def test_outsider_gets_404_and_nothing_changes(
 ):
     # SO-1 exists, so a sign-off page answers 404 for the project, not for a missing record.
     draft(project, pm, make_cycle(project), (pm, "Project manager"))
-    known = kpi_records(project, pm)
+    known = kpi_records(project, pm) | golive_records(project, pm)
     before = snapshot()
     client.force_login(outsider)
     page = url_for(name, arguments, project.code, **known)

@@ -822,40 +822,57 @@ def test_go_live_readiness_snapshot_holds_checklist_defects_and_uat_sign_offs(
         signatories=[{"user": executive, "role_title": "Executive sponsor"}],
     )
     assert (signoff.phase, signoff.cycle, signoff.title) == (phase, None, "Go-live readiness")
-    # then its content is the checklist, the open defects and the UAT sign-offs
-    assert snapshots.build_content(signoff) == {
-        "checklist": [
-            {"pk": done.pk, "title": "Cut-over rehearsal", "mandatory": True, "done": True},
-            {
-                "pk": pending.pk,
-                "title": "Opening balances loaded",
-                "mandatory": True,
-                "done": False,
-            },
-            {"pk": optional.pk, "title": "Welcome e-mail", "mandatory": False, "done": False},
-        ],
-        "open_defects": {"critical": 0, "high": 1, "medium": 0, "low": 0},
-        "deferred_defects": [],
-        "uat_signoffs": [
-            {
-                "number": uat.number,
-                "title": "UAT sign-off: UAT round 1",
-                "status": "signed",
-                "snapshot_hash": uat.snapshot_hash,
-            }
-        ],
-        "exit_criteria": [
-            {"key": "mandatory_items_done", "threshold": 2, "actual": 1, "met": False},
-            {"key": "no_open_critical_high", "threshold": 0, "actual": 1, "met": False},
-            {"key": "uat_signed", "threshold": 1, "actual": 1, "met": True},
-        ],
-    }
-    # and requesting it needs the project manager's override of the two failing criteria
+    # then its content is the readiness panel (criteria, numbers, rows behind them), the
+    # checklist and the UAT sign-offs
+    content = snapshots.build_content(signoff)
+    assert sorted(content) == [
+        "blocking_defects",
+        "checklist",
+        "cutover_tasks",
+        "deferred_defects",
+        "exit_criteria",
+        "hypercare_team",
+        "kpis_without_baseline",
+        "migration",
+        "open_defects",
+        "readiness",
+        "training",
+        "uat_signoffs",
+    ]
+    assert content["checklist"] == [
+        {"pk": done.pk, "title": "Cut-over rehearsal", "mandatory": True, "done": True},
+        {"pk": pending.pk, "title": "Opening balances loaded", "mandatory": True, "done": False},
+        {"pk": optional.pk, "title": "Welcome e-mail", "mandatory": False, "done": False},
+    ]
+    assert content["open_defects"] == {"critical": 0, "high": 1}
+    assert content["blocking_defects"] == [
+        {"number": 1, "title": "Defect 1", "severity": "high", "status": "new"}
+    ]
+    assert content["deferred_defects"] == []
+    assert content["uat_signoffs"] == [
+        {
+            "number": uat.number,
+            "title": "UAT sign-off: UAT round 1",
+            "status": "signed",
+            "snapshot_hash": uat.snapshot_hash,
+        }
+    ]
+    assert content["exit_criteria"] == [
+        {"key": "uat_signed", "threshold": 1, "actual": 1, "met": True},
+        {"key": "no_open_critical_high", "threshold": 0, "actual": 1, "met": False},
+        {"key": "migration_reconciled", "threshold": 0, "actual": 0, "met": False},
+        {"key": "cutover_ready", "threshold": 0, "actual": 0, "met": False},
+        {"key": "training_coverage", "threshold": "90", "actual": "0", "met": False},
+        {"key": "hypercare_ready", "threshold": 1, "actual": 0, "met": False},
+        {"key": "kpi_baselines", "threshold": 0, "actual": 0, "met": False},
+    ]
+    failing = [c["key"] for c in content["exit_criteria"] if not c["met"]]
+    # and requesting it needs the project manager's override of the failing criteria
     with pytest.raises(ApplicationError):
         services.signoff_request(actor=pm, signoff=signoff)
     services.signoff_request(actor=pm, signoff=signoff, override_reason="Hypercare covers it.")
     signoff.refresh_from_db()
-    assert signoff.override_criteria == ["mandatory_items_done", "no_open_critical_high"]
+    assert signoff.override_criteria == failing
     snapshot = json.loads(signoff.snapshot_json)
     assert snapshot["kind"] == "go_live"
     assert snapshot["subject"] == {"phase": "go_live", "planned_end": "2026-10-05"}

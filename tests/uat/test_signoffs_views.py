@@ -883,10 +883,13 @@ def test_go_live_readiness_is_prepared_and_shows_its_checklist(
 
     assert created.status_code == 302
     assert SignOff.objects.get(number=2).phase == phase
-    assert "Mandatory go-live checklist items done" in draft_page
+    # The draft previews the go/no-go criteria; the frozen snapshot explains the red ones.
+    assert "Cutover plan complete and rehearsed" in draft_page
     assert requested_.status_code == 302
+    assert SignOff.objects.get(number=2).override_reason == "Rehearsal Friday."
     assert "Cut-over rehearsal" in page
     assert "SO-1 · UAT sign-off: UAT round 1 · Signed" in page
+    assert "The cutover has not been rehearsed." in page
 
 
 def test_signing_a_request_whose_scope_just_changed_answers_422(

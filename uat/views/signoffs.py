@@ -34,6 +34,7 @@ from uat.choices import (
     SignoffKind,
     SignoffStatus,
 )
+from uat.pdf import PERCENT_CRITERIA, go_live_sections
 from uat.selectors import cycles as cycle_selectors
 from uat.selectors import signoffs as selectors
 from uat.services import signoffs as services
@@ -231,7 +232,7 @@ def _label(choices, value) -> str:
 def _criteria(rows: list[dict]) -> list[dict]:
     shown = []
     for row in rows:
-        percent = "%" if row["key"] == "pass_rate" else ""
+        percent = "%" if row["key"] in PERCENT_CRITERIA else ""
         shown.append(
             {
                 "key": row["key"],
@@ -244,27 +245,33 @@ def _criteria(rows: list[dict]) -> list[dict]:
     return shown
 
 
-def snapshot_view(content: dict) -> dict:
-    """A snapshot's content (frozen or current) in the shape the page shows, labels added."""
+def snapshot_view(content: dict, project=None) -> dict:
+    """A snapshot's content (frozen or current) in the shape the page shows, labels added;
+    a go-live readiness snapshot adds its sections, red criteria explained in words."""
     if not content:
         return {}
     counts = content.get("counts")
     open_defects = content.get("open_defects", {})
+    is_go_live = "checklist" in content
+    go_live = go_live_sections(project, content) if is_go_live else {}
     return {
         "counts": counts,
         "pass_rate": _number(counts["pass_rate"]) + "%"
         if counts and counts["pass_rate"] is not None
         else "–",
+        # The go/no-go decision counts only the blocking severities.
         "open_defects": [
             {"label": str(label), "count": open_defects.get(value, 0)}
             for value, label in Severity.choices
+            if value in open_defects or not is_go_live
         ],
         "open_total": sum(open_defects.values()),
         "deferred": [
             row | {"severity_label": _label(Severity, row["severity"])}
             for row in content.get("deferred_defects", [])
         ],
-        "criteria": _criteria(content.get("exit_criteria", [])),
+        "criteria": go_live["criteria"] if go_live else _criteria(content.get("exit_criteria", [])),
+        "go_live": go_live,
         "configuration_changes": content.get("configuration_changes", []),
         "scope_size": len(content.get("scope", content.get("checklist", []))),
         "checklist": content.get("checklist"),
@@ -272,7 +279,7 @@ def snapshot_view(content: dict) -> dict:
             row | {"status_label": _label(SignoffStatus, row["status"])}
             for row in content.get("uat_signoffs", [])
         ],
-        "is_go_live": "checklist" in content,
+        "is_go_live": is_go_live,
     }
 
 
@@ -295,7 +302,7 @@ def _detail_context(request, project, signoff, **forms) -> dict:
         changes = services.signoff_freshness(signoff).changes
     elif status == SignoffStatus.DRAFT:
         content = snapshots.build_content(signoff)
-        preview = snapshot_view(content)
+        preview = snapshot_view(content, project)
         failing = [snapshots.criterion_label(key) for key in snapshots.failing_criteria(content)]
     next_round = (
         selectors.signoff_list(user=user, project=project).filter(previous_round=signoff).first()
@@ -307,7 +314,7 @@ def _detail_context(request, project, signoff, **forms) -> dict:
         "project": project,
         "signoff": signoff,
         "pdf": _pdf_of(signoff),
-        "frozen": snapshot_view(services.frozen_content(signoff)),
+        "frozen": snapshot_view(services.frozen_content(signoff), project),
         "preview": preview,
         "failing": failing,
         "overridden": [snapshots.criterion_label(key) for key in signoff.override_criteria],
