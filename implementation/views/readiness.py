@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from implementation import readiness
@@ -31,17 +30,6 @@ from uat.models import SignOff
 
 TEMPLATES = "implementation/golive"
 PERCENT_CRITERIA = {"training_coverage"}
-
-# The other go-live areas, each with its page; shown as links under the panel.
-AREAS = (
-    ("golive:migration", gettext_lazy("Data migration")),
-    ("golive:cutover", gettext_lazy("Cutover plan")),
-    ("golive:run-sheet", gettext_lazy("Run-sheet")),
-    ("golive:training", gettext_lazy("Training")),
-    ("golive:end-users", gettext_lazy("End users")),
-    ("golive:communication", gettext_lazy("Communication plan")),
-)
-
 
 def url_or_none(name: str, *args) -> str | None:
     """The page's address, or None while that page does not exist yet."""
@@ -178,11 +166,6 @@ def readiness_context(request, project) -> dict:
         "kpis_without_baseline": panel.kpis_without_baseline,
         "plan": plan,
         "signoffs": _signoffs(project),
-        "areas": [
-            {"label": label, "url": url}
-            for name, label in AREAS
-            if (url := url_or_none(name, project.code))
-        ],
         "can_edit_plan": policy.can(user, project, Capability.MANAGE_GO_LIVE),
         "can_request": policy.can(user, project, Capability.MANAGE_SIGNOFFS),
         "can_override": policy.can(user, project, Capability.OVERRIDE_SIGNOFF),

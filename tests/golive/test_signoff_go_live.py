@@ -5,6 +5,7 @@ a pending request goes stale when a readiness number changes."""
 
 import datetime
 import io
+import re
 import unicodedata
 from decimal import Decimal
 
@@ -326,3 +327,19 @@ def test_a_pending_request_goes_stale_when_a_load_is_signed_off(
     assert "Re-enter your password to sign" not in page
     readiness = client.get(reverse("golive:readiness", args=[project.code])).content.decode()
     assert "Stale: the panel changed since the request" in readiness
+
+
+@pytest.mark.django_db
+def test_the_readiness_panel_opens_the_sign_off_form_on_the_go_no_go_decision(client, project, pm):
+    client.force_login(pm)
+
+    panel = client.get(reverse("golive:readiness", args=[project.code])).content.decode()
+    form = client.get(reverse("signoffs:create", args=[project.code]) + "?kind=go_live")
+    plain = client.get(reverse("signoffs:create", args=[project.code]) + "?kind=nonsense")
+
+    assert f"/projects/{project.code}/sign-offs/new/?kind=go_live" in panel
+    assert form.context["form"].initial == {"kind": "go_live"}
+    assert re.search(r'value="go_live"[^>]*checked', form.content.decode())
+    assert not re.search(r'value="uat"[^>]*checked', form.content.decode())
+    assert plain.status_code == 200
+    assert plain.context["form"].initial == {}

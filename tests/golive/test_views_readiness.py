@@ -108,7 +108,7 @@ def test_outsider_gets_404_and_anonymous_the_login(client, project, outsider, na
 
 def test_edit_and_decision_links_follow_the_capabilities(client, project, members):
     plan_link = f'href="{url("plan", project)}"'
-    decision_link = f'href="{reverse("signoffs:create", args=[project.code])}"'
+    decision_link = f'href="{reverse("signoffs:create", args=[project.code])}?kind=go_live"'
     pages = {}
     for role in (Role.PROJECT_MANAGER, Role.CONSULTANT, Role.KEY_USER):
         client.force_login(members[role])

@@ -137,7 +137,10 @@ def signoff_create(request, project):
     """Prepare a draft: what is signed off, its title, the signing order and the signatories."""
     data = request.POST if request.method == "POST" else None
     cycles = cycle_selectors.cycle_list(user=request.user, project=project)
-    form = SignoffCreateForm(data, cycles=cycles)
+    # "?kind=go_live" (from the readiness panel) opens the form on the go/no-go decision.
+    kind = request.GET.get("kind")
+    initial = {"kind": kind} if kind in SignoffKind.values else {}
+    form = SignoffCreateForm(data, cycles=cycles, initial=initial)
     formset = SignatoryFormSet(
         data, prefix="signatories", form_kwargs={"signers": _signers(project)}
     )
