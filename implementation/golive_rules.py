@@ -6,7 +6,7 @@ call these; tests check them on their own.
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from implementation.choices import Reconciliation
 
@@ -145,7 +145,9 @@ class Coverage:
     def percent(self) -> Decimal:
         if not self.planned:
             return Decimal(0)
-        return (Decimal(self.trained) * HUNDRED / Decimal(self.planned)).quantize(Decimal("0.1"))
+        # Rounded down: 89.95% must not read "90%" next to a 90% threshold it does not meet.
+        share = Decimal(self.trained) * HUNDRED / Decimal(self.planned)
+        return share.quantize(Decimal("0.1"), rounding=ROUND_DOWN)
 
     def meets(self, threshold: Decimal) -> bool:
         # Compared exactly, not on the rounded figure: 8.95 of 10 is not 90%.

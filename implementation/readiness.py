@@ -193,25 +193,33 @@ def reasons(key: str, facts: Facts) -> list[str]:
     elif key == "migration_reconciled":
         if not f.objects:
             out.append(_("No data objects are listed for migration."))
-        for count, singular, plural in (
-            (
-                f.objects_without_load,
-                "%(count)d data object has not been loaded yet.",
-                "%(count)d data objects have not been loaded yet.",
-            ),
-            (
-                f.objects_failed,
-                "%(count)d data object failed reconciliation on its last load.",
-                "%(count)d data objects failed reconciliation on their last load.",
-            ),
-            (
-                f.objects_unsigned,
-                "%(count)d data object's last load is not signed off by its owner.",
-                "%(count)d data objects' last loads are not signed off by their owners.",
-            ),
-        ):
-            if count:
-                out.append(ngettext(singular, plural, count) % {"count": count})
+        if f.objects_without_load:
+            out.append(
+                ngettext(
+                    "%(count)d data object has not been loaded yet.",
+                    "%(count)d data objects have not been loaded yet.",
+                    f.objects_without_load,
+                )
+                % {"count": f.objects_without_load}
+            )
+        if f.objects_failed:
+            out.append(
+                ngettext(
+                    "%(count)d data object failed reconciliation on its last load.",
+                    "%(count)d data objects failed reconciliation on their last load.",
+                    f.objects_failed,
+                )
+                % {"count": f.objects_failed}
+            )
+        if f.objects_unsigned:
+            out.append(
+                ngettext(
+                    "%(count)d data object's last load is not signed off by its owner.",
+                    "%(count)d data objects' last loads are not signed off by their owners.",
+                    f.objects_unsigned,
+                )
+                % {"count": f.objects_unsigned}
+            )
     elif key == "cutover_ready":
         if not f.tasks:
             out.append(_("The cutover plan has no tasks."))

@@ -31,7 +31,7 @@ from implementation.services.golive_common import (
     reject_unknown,
 )
 from projects import policy
-from projects.models import Project, User
+from projects.models import Project, User, validate_plausible_date
 from projects.policy import Capability
 
 TASK_FIELDS = (
@@ -168,6 +168,10 @@ def cutover_task_move(
     at = at or now
     if at > now:
         raise ValidationError({"at": [_("A move is recorded when it happens, not in advance.")]})
+    try:
+        validate_plausible_date(at.date())
+    except ValidationError as error:
+        raise ValidationError({"at": error.messages}) from error
     note = note.strip()
     with transaction.atomic():
         locked = CutoverTask.objects.select_for_update().get(pk=task.pk)
@@ -185,7 +189,9 @@ def cutover_task_move(
                     ]
                 }
             )
-        if status == CutoverStatus.IN_PROGRESS and locked.status == CutoverStatus.NOT_STARTED:
+        # A task that never ran (not started, or blocked before it started) starts only once
+        # its dependencies are done; one that ran and was blocked or reopened resumes.
+        if status == CutoverStatus.IN_PROGRESS and locked.actual_start is None:
             waiting = _unfinished_dependencies(locked)
             if waiting:
                 raise ValidationError(

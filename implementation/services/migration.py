@@ -53,6 +53,7 @@ LOAD_FIELDS = (
     "notes",
 )
 _DUPLICATE_NAME = "migration_object_name_per_project"
+LARGEST_COUNT = 2_147_483_647
 
 
 def _duplicate_name() -> dict[str, list[str]]:
@@ -118,6 +119,16 @@ def _check_load(
         errors=errors,
     )
     counts = (load.source_count, load.loaded_count, load.rejected_count)
+    for field in ("source_count", "loaded_count", "rejected_count"):
+        value = getattr(load, field)
+        # The largest count every database keeps (SQLite would take more, PostgreSQL not).
+        if isinstance(value, int) and value > LARGEST_COUNT and field not in errors:
+            add(
+                errors,
+                field,
+                _("Ensure this value is less than or equal to %(limit)d.")
+                % {"limit": LARGEST_COUNT},
+            )
     if (
         all(isinstance(n, int) and n >= 0 for n in counts)
         and load.loaded_count + load.rejected_count > load.source_count

@@ -160,7 +160,8 @@ def end_users_import(*, actor: User, project: Project, text: str) -> list[EndUse
     policy.ensure(actor, project, Capability.MANAGE_TRAINING)
     # Keep each row's line in the text: errors name the line a person sees in their file,
     # header and blank lines included.
-    reader = csv.reader(io.StringIO(text))
+    # Spreadsheet programs often save CSV with a byte-order mark.
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
     try:
         rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
     except csv.Error as error:  # e.g. a field longer than the csv module accepts
@@ -243,6 +244,18 @@ def session_update(*, actor: User, session: TrainingSession, **changes) -> Train
         clean_fields(locked, exclude=["project", "trainer", "created_by"], errors=errors)
         if "starts_at" not in errors and timezone.is_naive(locked.starts_at):
             add(errors, "starts_at", _("Give the time with its time zone."))
+        elif (
+            "starts_at" not in errors
+            and locked.starts_at > timezone.now()
+            and locked.attendances.filter(attended__isnull=False).exists()
+        ):
+            # Attendance counts towards training coverage: a session that has not happened
+            # yet cannot have been attended.
+            add(
+                errors,
+                "starts_at",
+                _("Attendance is recorded for this session: it cannot move into the future."),
+            )
         raise_if(errors)
         locked.save()
     locked.project = project

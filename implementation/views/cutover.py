@@ -147,7 +147,7 @@ def _with_moves(request, project, rows) -> list[dict]:
         allowed = CUTOVER_TRANSITIONS.get(task.status, set())
         can_run = policy.can_run_cutover_task(request.user, task)
         start = can_run and CutoverStatus.IN_PROGRESS in allowed
-        if task.status == CutoverStatus.NOT_STARTED:
+        if task.actual_start is None:  # never ran: waits for its dependencies
             start = start and row.is_ready
         out.append(
             {

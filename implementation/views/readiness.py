@@ -31,6 +31,7 @@ from uat.models import SignOff
 TEMPLATES = "implementation/golive"
 PERCENT_CRITERIA = {"training_coverage"}
 
+
 def url_or_none(name: str, *args) -> str | None:
     """The page's address, or None while that page does not exist yet."""
     try:

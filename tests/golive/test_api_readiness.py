@@ -131,7 +131,7 @@ def test_the_panel_rows_and_training_coverage_per_department(api_as, team):
             "met": False,
         },
     ]
-    assert body["training"]["total"] == {"planned": 14, "trained": 11, "percent": "78.6"}
+    assert body["training"]["total"] == {"planned": 14, "trained": 11, "percent": "78.5"}
     coverage = next(c for c in body["criteria"] if c["key"] == "training_coverage")
     assert (coverage["met"], coverage["actual"]) == (False, "50")
     assert len(coverage["reasons"]) == 1

@@ -276,7 +276,7 @@ def test_nine_of_ten_meets_ninety_per_cent_eight_of_ten_does_not():
 def test_coverage_is_compared_exactly_not_on_the_rounded_figure():
     row = Coverage("warehouse", 2000, 1799)  # 89.95%
 
-    assert row.percent == D("90.0")  # shown rounded
+    assert row.percent == D("89.9")  # shown rounded down, never up to the threshold
     assert not row.meets(D(90))
     assert Coverage("warehouse", 2000, 1800).meets(D(90))
     assert Coverage("warehouse", 3, 2).meets(D("66.66"))

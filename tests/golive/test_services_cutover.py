@@ -276,3 +276,46 @@ def test_a_rehearsal_is_recorded_once_held(project, it_member):
         )
     assert set(error.value.message_dict) == {"held_on"}
     assert CutoverRehearsal.objects.count() == 1
+
+
+def test_a_task_blocked_before_it_ran_still_waits_for_its_dependencies(project, it_member):
+    one, two = chain(project, it_member, count=2)
+    move(two, it_member, S.BLOCKED, note="Waiting for the network team.")
+
+    with pytest.raises(ValidationError) as error:
+        move(two, it_member, S.IN_PROGRESS)
+
+    assert error.value.message_dict == {"status": ["This task waits for T-1 to be done."]}
+    two.refresh_from_db()
+    assert (two.status, two.actual_start) == (S.BLOCKED, None)
+
+
+def test_a_task_blocked_while_running_resumes_without_waiting(project, it_member):
+    one, two = chain(project, it_member, count=2)
+    move(one, it_member, S.IN_PROGRESS)
+    move(one, it_member, S.DONE)
+    move(two, it_member, S.IN_PROGRESS)
+    move(one, it_member, S.IN_PROGRESS)  # taken up again: two's dependency is open again
+    move(two, it_member, S.BLOCKED, note="Load stopped.")
+
+    assert move(two, it_member, S.IN_PROGRESS).status == S.IN_PROGRESS
+
+
+@pytest.mark.parametrize("at", ["0001-01-01T00:00:00+00:00", "1999-12-31T12:00:00+00:00"])
+def test_a_move_dated_implausibly_early_is_a_field_error(project, it_member, at):
+    project.time_zone = "America/New_York"
+    project.save(update_fields=["time_zone"])
+    task = a_task(project, it_member)
+
+    with pytest.raises(ValidationError) as error:
+        cutover.cutover_task_move(
+            actor=it_member,
+            task=task,
+            status=S.BLOCKED,
+            note="x",
+            at=datetime.datetime.fromisoformat(at),
+        )
+
+    assert list(error.value.message_dict) == ["at"]
+    task.refresh_from_db()
+    assert (task.status, task.notes) == (S.NOT_STARTED, "")

@@ -331,3 +331,13 @@ def test_a_signed_off_load_is_frozen(project, it_member, key_user):
         migration.load_update(actor=it_member, load=load, loaded_count=90)
 
     assert loads() == before
+
+
+def test_a_count_beyond_what_every_database_keeps_is_a_field_error(project, it_member, key_user):
+    obj = an_object(project, key_user, it_member)
+
+    with pytest.raises(ValidationError) as error:
+        a_load(obj, it_member, source_count=10**12, loaded_count=1)
+
+    assert list(error.value.message_dict) == ["source_count"]
+    assert not MigrationLoad.objects.exists()

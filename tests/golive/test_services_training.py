@@ -293,3 +293,33 @@ def test_the_factory_trains_the_requested_share(project, key_user):
     users, session = trained_end_users(project, key_user, count=4, trained=3)
     assert [a for *_rest, a in attendance()].count(True) == 3
     assert len(users) == 4
+
+
+def test_a_session_with_attendance_cannot_move_into_the_future(project, pm):
+    _users, session = trained_end_users(project, pm, count=2, trained=2)
+
+    with pytest.raises(ValidationError) as error:
+        training.session_update(
+            actor=pm, session=session, starts_at=timezone.now() + datetime.timedelta(days=30)
+        )
+
+    assert list(error.value.message_dict) == ["starts_at"]
+    session.refresh_from_db()
+    assert session.starts_at < timezone.now()
+
+
+def test_a_session_without_attendance_moves_freely(project, pm):
+    session = training.session_create(
+        actor=pm, project=project, title="Sales", starts_at=timezone.now(), duration_minutes=60
+    )
+    later = timezone.now() + datetime.timedelta(days=3)
+
+    assert training.session_update(actor=pm, session=session, starts_at=later).starts_at == later
+
+
+def test_an_import_saved_by_a_spreadsheet_with_a_byte_order_mark_is_read(project, pm):
+    added = training.end_users_import(
+        actor=pm, project=project, text="\ufeffname,department\nAn Nguyễn,sales\n"
+    )
+
+    assert [(e.name, e.department) for e in added] == [("An Nguyễn", Department.SALES)]

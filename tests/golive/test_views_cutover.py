@@ -706,3 +706,18 @@ def test_queries_do_not_grow_with_tasks(client, project, pm, name):
 
     assert few == many
     assert CutoverTask.objects.filter(project=project).count() == 20
+
+
+def test_a_task_blocked_before_it_ran_offers_no_start_while_it_waits(
+    client, project, it_member, tasks
+):
+    # T-3 waits for T-2; blocking it does not open a way around its dependency.
+    cutover.cutover_task_move(actor=it_member, task=tasks[2], status=S.BLOCKED, note="No VPN.")
+    client.force_login(it_member)
+
+    live = client.get(url("run-sheet-live", project)).content.decode()
+
+    blocked = live[live.index('id="run-task-3"') :]
+    blocked = blocked[: blocked.index("</article>")]
+    assert 'data-move="start"' not in blocked
+    assert "T-2" in blocked

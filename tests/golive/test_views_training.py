@@ -495,7 +495,7 @@ def test_coverage_matches_the_readiness_facts_and_totals_every_department(client
     assert (total["planned"], total["trained"], total["percent"], total["met"]) == (
         15,
         10,
-        "66.7",
+        "66.6",
         False,
     )
 
