@@ -134,3 +134,45 @@ class ActivityStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     DONE = "done", _("Done")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+# --- Hypercare --------------------------------------------------------------------------------
+
+
+class TicketStatus(models.TextChoices):
+    NEW = "new", _("New")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    IN_PROGRESS = "in_progress", _("In progress")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_TICKET_STATUSES = frozenset(
+    {TicketStatus.NEW, TicketStatus.ACKNOWLEDGED, TicketStatus.IN_PROGRESS}
+)
+
+# Reopening (from resolved or closed) takes a ticket back to in progress with a fresh
+# resolution clock; closing is the reporter's or support's confirmation that it is fixed.
+TICKET_TRANSITIONS = {
+    TicketStatus.NEW: {TicketStatus.ACKNOWLEDGED, TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED},
+    TicketStatus.ACKNOWLEDGED: {TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED},
+    TicketStatus.IN_PROGRESS: {TicketStatus.RESOLVED},
+    TicketStatus.RESOLVED: {TicketStatus.CLOSED, TicketStatus.IN_PROGRESS},
+    TicketStatus.CLOSED: {TicketStatus.IN_PROGRESS},
+}
+
+
+class TicketSource(models.TextChoices):
+    WEB = "web", _("Rollout")
+    API = "api", _("The ERP's help button (API)")
+
+
+class SlaUnit(models.TextChoices):
+    HOURS = "hours", _("working hours")
+    BUSINESS_DAYS = "business_days", _("business days")
+
+
+class ReviewDecision(models.TextChoices):
+    FINE = "fine", _("Fine")
+    NEEDS_TRAINING = "needs_training", _("Needs training")
+    NEEDS_CHANGE = "needs_change", _("Needs change")

@@ -45,6 +45,9 @@ class Capability(StrEnum):
     MANAGE_CUTOVER = "manage_cutover"  # the cutover plan, rehearsals; run any task
     MANAGE_TRAINING = "manage_training"  # communication plan, end users, training sessions
     MANAGE_GO_LIVE = "manage_go_live"  # readiness thresholds, freeze, rollback, support plan
+    RAISE_TICKETS = "raise_tickets"  # raise support tickets after go-live and comment on them
+    HANDLE_TICKETS = "handle_tickets"  # the support team: acknowledge, work on, resolve
+    MANAGE_HYPERCARE = "manage_hypercare"  # SLA targets, working hours, exit, module reviews
 
 
 _ALL = frozenset(Capability)
@@ -59,6 +62,8 @@ _BUILDERS = frozenset(
         Capability.SIGN,
         Capability.MANAGE_MIGRATION,
         Capability.MANAGE_CUTOVER,
+        Capability.RAISE_TICKETS,
+        Capability.HANDLE_TICKETS,
     }
 )
 _TESTERS = frozenset(
@@ -69,6 +74,7 @@ _TESTERS = frozenset(
         Capability.COMMENT,
         Capability.RETEST,
         Capability.SIGN,
+        Capability.RAISE_TICKETS,
     }
 )
 
@@ -84,6 +90,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
         Capability.MANAGE_KPIS,
         Capability.RECORD_MEASUREMENTS,
         Capability.MANAGE_TRAINING,
+        Capability.MANAGE_HYPERCARE,
     },
     Role.IT: _BUILDERS,
     # Business users test, log defects and comment; key users also write the scenarios.
@@ -92,7 +99,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     | {Capability.MANAGE_TESTS, Capability.RECORD_MEASUREMENTS, Capability.MANAGE_TRAINING},
     Role.PILOT_USER: _TESTERS,
     # Executives read everything and sign.
-    Role.EXECUTIVE: frozenset({Capability.VIEW_PROJECT, Capability.SIGN}),
+    Role.EXECUTIVE: frozenset({Capability.VIEW_PROJECT, Capability.SIGN, Capability.RAISE_TICKETS}),
     Role.VIEWER: frozenset({Capability.VIEW_PROJECT}),
 }
 
@@ -120,6 +127,9 @@ CAPABILITY_LABELS = {
     Capability.MANAGE_CUTOVER: _("manage the cutover plan"),
     Capability.MANAGE_TRAINING: _("manage training and communication"),
     Capability.MANAGE_GO_LIVE: _("manage the go-live plan"),
+    Capability.RAISE_TICKETS: _("raise support tickets"),
+    Capability.HANDLE_TICKETS: _("handle support tickets"),
+    Capability.MANAGE_HYPERCARE: _("manage hypercare"),
 }
 
 _ROLE_CACHE = "_policy_roles"
@@ -213,6 +223,25 @@ def can_run_cutover_task(user, task) -> bool:
     return can(user, project, Capability.MANAGE_CUTOVER) or (
         can_see(user, project) and task.owner_id is not None and task.owner_id == user.pk
     )
+
+
+def can_handle_tickets(user, project) -> bool:
+    """Ticket handlers (project manager, consultants, IT) and whoever is named on the
+    hypercare team work on support tickets."""
+    if can(user, project, Capability.HANDLE_TICKETS):
+        return True
+    return (
+        can_see(user, project)
+        and project.memberships.filter(user=user, on_hypercare_team=True).exists()
+    )
+
+
+def can_answer_feedback(user, project) -> bool:
+    """The weekly feedback round asks pilot and key users and the digital champions."""
+    role = role_in(user, project)
+    if role in (Role.PILOT_USER, Role.KEY_USER):
+        return True
+    return role is not None and project.memberships.filter(user=user, is_champion=True).exists()
 
 
 def can_create_project(user) -> bool:

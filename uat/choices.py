@@ -73,6 +73,7 @@ OPEN_STATUSES = frozenset({S.NEW, S.TRIAGED, S.IN_PROGRESS, S.FIXED, S.REOPENED}
 class SignoffKind(models.TextChoices):
     UAT = "uat", _("UAT sign-off")
     GO_LIVE = "go_live", _("Go-live readiness")
+    HYPERCARE_EXIT = "hypercare_exit", _("Hypercare exit")
 
 
 class SignoffStatus(models.TextChoices):

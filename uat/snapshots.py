@@ -38,6 +38,10 @@ CRITERION_LABELS = {
     "training_coverage": _("Training coverage in every department at or above the threshold (%)"),
     "hypercare_ready": _("Hypercare team and support plan named"),
     "kpi_baselines": _("Every KPI has its baseline"),
+    "no_open_critical_tickets": _("No open critical support tickets"),
+    "sla_met": _("SLA met in each of the last weeks"),
+    "inflow_falling": _("Ticket inflow falling week after week"),
+    "satisfaction": _("User satisfaction at or above the threshold (1-5)"),
 }
 
 
@@ -210,6 +214,15 @@ def go_live_content(signoff) -> dict:
     return snapshot_content(signoff.project, signoff.phase)
 
 
+@builder(SignoffKind.HYPERCARE_EXIT)
+def hypercare_exit_content(signoff) -> dict:
+    """The hypercare exit signs the exit criteria (implementation.hypercare) and the weeks
+    behind them: the hand-over to normal support."""
+    from implementation.hypercare import snapshot_content
+
+    return snapshot_content(signoff.project, signoff.phase)
+
+
 def build_content(signoff) -> dict:
     """The content of the signoff's subject as it is now, as plain JSON values."""
     return json.loads(canonical_json(_BUILDERS[signoff.kind](signoff)))
@@ -300,6 +313,10 @@ SECTION_LABELS = {
     "training": _("Training coverage"),
     "hypercare_team": _("Hypercare team"),
     "kpis_without_baseline": _("KPI without baseline"),
+    "hypercare": _("Hypercare figure"),
+    "weeks": _("Week"),
+    "open_tickets": _("Open tickets"),
+    "tickets_total": _("Tickets"),
 }
 
 # How the rows of each list section are told apart, and how a row is named.
@@ -317,6 +334,7 @@ _KEYS = {
     "training": ("department", "{}"),
     "hypercare_team": ("name", "{}"),
     "kpis_without_baseline": ("name", "{}"),
+    "weeks": ("week", "{}"),
 }
 
 

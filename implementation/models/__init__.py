@@ -1,6 +1,16 @@
 from implementation.models.configuration import ConfigurationChange
 from implementation.models.cutover import CutoverRehearsal, CutoverTask
 from implementation.models.golive import GoLivePlan
+from implementation.models.hypercare import (
+    FeedbackResponse,
+    HypercarePlan,
+    ModuleReview,
+    SlaTarget,
+    Ticket,
+    TicketAttachment,
+    TicketComment,
+    TicketEvent,
+)
 from implementation.models.migration import MigrationLoad, MigrationObject
 from implementation.models.phases import (
     ChecklistItem,
@@ -32,15 +42,23 @@ __all__ = [
     "CutoverRehearsal",
     "CutoverTask",
     "EndUser",
+    "FeedbackResponse",
     "GoLivePlan",
+    "HypercarePlan",
     "MigrationLoad",
     "MigrationObject",
+    "ModuleReview",
     "Phase",
     "PhaseTransition",
     "ReminderAddressFailure",
     "ReminderStatus",
     "ReviewMeeting",
     "ReviewReminder",
+    "SlaTarget",
+    "Ticket",
+    "TicketAttachment",
+    "TicketComment",
+    "TicketEvent",
     "TrainingSession",
     "WeeklyStatusReport",
 ]

@@ -36,6 +36,9 @@ EXPECTED_CAPABILITIES: dict[Role, set[Capability]] = {
         C.MANAGE_CUTOVER,
         C.MANAGE_TRAINING,
         C.MANAGE_GO_LIVE,
+        C.RAISE_TICKETS,
+        C.HANDLE_TICKETS,
+        C.MANAGE_HYPERCARE,
     },
     Role.CONSULTANT: {
         C.VIEW_PROJECT,
@@ -53,6 +56,9 @@ EXPECTED_CAPABILITIES: dict[Role, set[Capability]] = {
         C.MANAGE_MIGRATION,
         C.MANAGE_CUTOVER,
         C.MANAGE_TRAINING,
+        C.RAISE_TICKETS,
+        C.HANDLE_TICKETS,
+        C.MANAGE_HYPERCARE,
     },
     Role.IT: {
         C.VIEW_PROJECT,
@@ -64,6 +70,8 @@ EXPECTED_CAPABILITIES: dict[Role, set[Capability]] = {
         C.SIGN,
         C.MANAGE_MIGRATION,
         C.MANAGE_CUTOVER,
+        C.RAISE_TICKETS,
+        C.HANDLE_TICKETS,
     },
     Role.KEY_USER: {
         C.VIEW_PROJECT,
@@ -75,9 +83,18 @@ EXPECTED_CAPABILITIES: dict[Role, set[Capability]] = {
         C.SIGN,
         C.RECORD_MEASUREMENTS,
         C.MANAGE_TRAINING,
+        C.RAISE_TICKETS,
     },
-    Role.PILOT_USER: {C.VIEW_PROJECT, C.RUN_TESTS, C.LOG_DEFECTS, C.COMMENT, C.RETEST, C.SIGN},
-    Role.EXECUTIVE: {C.VIEW_PROJECT, C.SIGN},
+    Role.PILOT_USER: {
+        C.VIEW_PROJECT,
+        C.RUN_TESTS,
+        C.LOG_DEFECTS,
+        C.COMMENT,
+        C.RETEST,
+        C.SIGN,
+        C.RAISE_TICKETS,
+    },
+    Role.EXECUTIVE: {C.VIEW_PROJECT, C.SIGN, C.RAISE_TICKETS},
     Role.VIEWER: {C.VIEW_PROJECT},
 }
 
@@ -105,6 +122,9 @@ ALL_CAPABILITIES = [
     "manage_cutover",
     "manage_training",
     "manage_go_live",
+    "raise_tickets",
+    "handle_tickets",
+    "manage_hypercare",
 ]
 
 ROLE_CAPABILITY_PAIRS = [

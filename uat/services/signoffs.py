@@ -53,7 +53,7 @@ def _default_title(kind: str, cycle: TestCycle | None, round_: int) -> str:
     if kind == SignoffKind.UAT:
         title = _("UAT sign-off: %(cycle)s") % {"cycle": cycle.name}
     else:
-        title = str(SignoffKind.GO_LIVE.label)
+        title = str(SignoffKind(kind).label)
     if round_ > 1:
         title += " " + _("(round %(round)s)") % {"round": round_}
     return title
@@ -126,10 +126,16 @@ def signoff_create(
     else:
         from implementation.choices import PhaseKind
 
-        phase = project.phases.filter(kind=PhaseKind.GO_LIVE).first()
+        # Go-live readiness signs the go-live phase; the hypercare exit, the hypercare phase.
+        phase_kind = PhaseKind.GO_LIVE if kind == SignoffKind.GO_LIVE else PhaseKind.HYPERCARE
+        phase = project.phases.filter(kind=phase_kind).first()
         cycle = None
         if phase is None:
-            errors["kind"] = [_("This project has no go-live phase.")]
+            errors["kind"] = [
+                _("This project has no go-live phase.")
+                if kind == SignoffKind.GO_LIVE
+                else _("This project has no hypercare phase.")
+            ]
     if signing_order not in SigningOrder.values:
         errors["signing_order"] = [_("Choose in order or in parallel.")]
     errors |= _signatory_errors(project, signatories)
