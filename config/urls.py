@@ -27,6 +27,7 @@ urlpatterns = [
     path("projects/<str:code>/kpis/", include("kpis.urls")),
     path("projects/<str:code>/sign-offs/", include("uat.signoff_urls")),
     path("projects/<str:code>/go-live/", include("implementation.golive_urls")),
+    path("projects/<str:code>/hypercare/", include("implementation.hypercare_urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -1,0 +1,3 @@
+"""Hypercare pages: hypercare."""
+
+urlpatterns: list = []

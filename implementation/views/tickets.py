@@ -1,0 +1,3 @@
+"""Hypercare pages: tickets."""
+
+urlpatterns: list = []
