@@ -9,14 +9,20 @@ from implementation.models import (
     CutoverRehearsal,
     CutoverTask,
     EndUser,
+    FeedbackResponse,
     GoLivePlan,
+    HypercarePlan,
     MigrationLoad,
     MigrationObject,
+    ModuleReview,
     Phase,
     PhaseTransition,
     ReminderAddressFailure,
     ReviewMeeting,
     ReviewReminder,
+    SlaTarget,
+    Ticket,
+    TicketEvent,
     TrainingSession,
 )
 
@@ -236,3 +242,64 @@ class AttendanceAdmin(_ReadOnlyAdmin):
 class GoLivePlanAdmin(_ReadOnlyAdmin):
     list_display = ["project", "training_threshold", "legacy_freeze_at", "rollback_decision_at"]
     list_select_related = ["project"]
+
+
+# --- Hypercare: read here, written in the application -----------------------------------------
+
+
+class TicketEventInline(admin.TabularInline):
+    model = TicketEvent
+    extra = 0
+    fields = ["at", "actor", "from_status", "to_status", "comment", "changes"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(_ReadOnlyAdmin):
+    list_display = ["project", "number", "title", "severity", "status", "assignee", "created_at"]
+    list_filter = ["severity", "status", "source"]
+    search_fields = ["project__code", "title", "module"]
+    list_select_related = ["project", "assignee"]
+    inlines = [TicketEventInline]
+
+
+@admin.register(HypercarePlan)
+class HypercarePlanAdmin(_ReadOnlyAdmin):
+    list_display = ["project", "planned_end", "work_starts", "work_ends", "working_days"]
+    list_select_related = ["project"]
+
+
+@admin.register(SlaTarget)
+class SlaTargetAdmin(_ReadOnlyAdmin):
+    list_display = [
+        "project",
+        "severity",
+        "response_value",
+        "response_unit",
+        "resolution_value",
+        "resolution_unit",
+    ]
+    list_select_related = ["project"]
+
+
+@admin.register(FeedbackResponse)
+class FeedbackResponseAdmin(_ReadOnlyAdmin):
+    list_display = ["project", "week", "respondent", "department", "satisfaction"]
+    list_filter = ["week"]
+    list_select_related = ["project", "respondent"]
+
+
+@admin.register(ModuleReview)
+class ModuleReviewAdmin(_ReadOnlyAdmin):
+    list_display = ["project", "module", "reviewed_on", "decision", "reviewer"]
+    list_filter = ["decision"]
+    list_select_related = ["project", "reviewer"]

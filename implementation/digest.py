@@ -19,7 +19,9 @@ The slice, with "due soon" meaning due at the latest 7 days after the meeting da
   and, when signing is in order, their turn (the rule of uat.services.signoffs.awaiting,
   applied to prefetched rows);
 - KPIs the user owns whose next measurement is due by the meeting day or overdue (the rule of
-  the agenda's KPI section and kpis.selectors.kpis_due, reaching to the meeting day).
+  the agenda's KPI section and kpis.selectors.kpis_due, reaching to the meeting day);
+- open support tickets assigned to the user, and, for the support team, every open ticket
+  past its SLA (implementation.hypercare).
 
 Then the meeting's agenda (implementation.agenda). An executive's copy also carries the
 weekly status: phase progress, health with its reasons, the current UAT cycle, sign-offs and
@@ -38,9 +40,15 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from implementation import hypercare
 from implementation.agenda import MANDATORY, OVERDUE, Agenda, build_agenda
-from implementation.choices import OPEN_ACTION_STATUSES, PhaseKind, PhaseStatus
-from implementation.models import ActionItem, ChecklistItem
+from implementation.choices import (
+    OPEN_ACTION_STATUSES,
+    OPEN_TICKET_STATUSES,
+    PhaseKind,
+    PhaseStatus,
+)
+from implementation.models import ActionItem, ChecklistItem, Ticket
 from kpis import selectors as kpi_selectors
 from kpis.choices import KpiStatus
 from kpis.models import Kpi
@@ -133,6 +141,9 @@ class WeeklyStatus:
     kpi_counts: tuple[tuple[str, int], ...]  # (status label, count), every status in order
     # The go/no-go criteria as (label, met, reasons), in the two months before go-live.
     readiness: tuple[tuple[str, bool, tuple[str, ...]], ...] = ()
+    # After go-live: the hypercare exit criteria, and open tickets (total, critical, past SLA).
+    hypercare: tuple[tuple[str, bool, tuple[str, ...]], ...] = ()
+    tickets: tuple[int, int, int] | None = None
 
     @property
     def kpi_total(self) -> int:
@@ -307,6 +318,55 @@ def _assigned_defects(project: Project, user: User) -> DigestSection:
     )
 
 
+def _ticket_item(ticket: Ticket, code: str, now: datetime.datetime) -> DigestItem:
+    due = ticket.response_due_at if ticket.acknowledged_at is None else ticket.resolution_due_at
+    late = due < now
+    detail = f"{ticket.get_severity_display()} · {ticket.get_status_display()}"
+    if late:
+        detail += " · " + _("past its SLA")
+    return DigestItem(
+        text=f"{ticket.display_number} · {ticket.title}",
+        detail=detail,
+        url=_link("hypercare:ticket", code, ticket.number),
+        flags=(OVERDUE,) if late else (),
+    )
+
+
+def _assigned_tickets(project: Project, user: User, now: datetime.datetime) -> DigestSection:
+    """Open support tickets assigned to me, the next due first."""
+    tickets = Ticket.objects.filter(
+        project=project, assignee=user, status__in=OPEN_TICKET_STATUSES
+    ).order_by("resolution_due_at", "pk")
+    rows, total = _first_rows(tickets)
+    return DigestSection(
+        key="assigned_tickets",
+        title=_("Support tickets assigned to you"),
+        items=tuple(_ticket_item(ticket, project.code, now) for ticket in rows),
+        total=total,
+        more_url=_link("hypercare:tickets", project.code),
+        empty_text=_("No open support ticket is assigned to you."),
+    )
+
+
+def _breached_tickets(project: Project, user: User, now: datetime.datetime) -> DigestSection:
+    """For the support team: every open ticket past its SLA, most overdue first."""
+    if not policy.can_handle_tickets(user, project):
+        tickets = Ticket.objects.none()
+    else:
+        tickets = Ticket.objects.filter(
+            hypercare.breached(now), project=project, status__in=OPEN_TICKET_STATUSES
+        ).order_by("resolution_due_at", "pk")
+    rows, total = _first_rows(tickets)
+    return DigestSection(
+        key="breached_tickets",
+        title=_("Support tickets past their SLA"),
+        items=tuple(_ticket_item(ticket, project.code, now) for ticket in rows),
+        total=total,
+        more_url=_link("hypercare:board", project.code),
+        empty_text=_("No open support ticket is past its SLA."),
+    )
+
+
 def _retest_defects(project: Project, user: User) -> DigestSection:
     """Fixed defects I may re-test, did not fix, and reported or test in their cycle."""
     section = {
@@ -477,6 +537,7 @@ def weekly_status(project: Project) -> WeeklyStatus:
     )
     return WeeklyStatus(
         readiness=_readiness_lines(project, facts),
+        **_hypercare_status(project, facts),
         phases=phases,
         health=verdict.level.label,
         health_css=verdict.level.css,
@@ -502,6 +563,22 @@ def _readiness_lines(project: Project, facts) -> tuple:
     )
 
 
+def _hypercare_status(project: Project, facts) -> dict:
+    """Support after go-live, until the hypercare phase is completed."""
+    phase = next((p for p in facts.phases if p.kind == PhaseKind.HYPERCARE), None)
+    if facts.hypercare is None or (phase and phase.status == PhaseStatus.COMPLETED):
+        return {}
+    exit_facts = hypercare.exit_facts(project)
+    status = facts.hypercare
+    return {
+        "hypercare": tuple(
+            (c.label, c.met, tuple(hypercare.exit_reasons(c.key, exit_facts)))
+            for c in hypercare.evaluate_exit(exit_facts)
+        ),
+        "tickets": (status.open_tickets, status.open_critical, status.open_breached),
+    }
+
+
 def build_digest(*, project: Project, user: User, now: datetime.datetime | None = None) -> Digest:
     """The member's personal slice of the project before the next review, then its agenda.
 
@@ -518,6 +595,8 @@ def build_digest(*, project: Project, user: User, now: datetime.datetime | None 
         _retest_defects(project, user),
         _signatures(project, user),
         _kpi_measurements(project, user, window),
+        _assigned_tickets(project, user, now),
+        _breached_tickets(project, user, now),
     )
     is_executive = policy.role_in(user, project) == Role.EXECUTIVE
     return Digest(

@@ -15,9 +15,10 @@ from django.db.models import Count, Max, Min, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from implementation import readiness
+from implementation import hypercare, readiness
 from implementation.choices import OPEN_ACTION_STATUSES, PhaseKind, PhaseStatus
-from implementation.models import ActionItem, ChecklistItem, EndUser, Phase
+from implementation.models import ActionItem, ChecklistItem, EndUser, HypercarePlan, Phase
+from implementation.services import hypercare as hypercare_services
 from kpis import metrics
 from kpis.models import Kpi
 from projects.choices import BUSINESS_DEPARTMENTS, Department, ProjectStatus, Role
@@ -86,6 +87,8 @@ class ProjectFacts:
     open_defects: dict[str, int] = field(default_factory=dict)  # severity -> count
     kpis: list["KpiFact"] = field(default_factory=list)
     readiness: list | None = None  # go-live criteria (implementation.readiness), close to go-live
+    hypercare: object | None = None  # support tickets (implementation.hypercare), once live
+    hypercare_end: datetime.date | None = None
 
 
 @dataclass(frozen=True)
@@ -187,6 +190,20 @@ def load_facts(projects: Iterable[Project]) -> dict[int, ProjectFacts]:
     close = [fact.project for fact in facts.values() if _readiness_matters(fact)]
     for pk, criteria in readiness.summaries(close).items():
         facts[pk].readiness = criteria
+    # Support tickets matter from go-live on: two queries more, only for live projects.
+    live = [f.project for f in facts.values() if f.today >= f.project.target_go_live]
+    if live:
+        for pk, status in hypercare.statuses(live).items():
+            facts[pk].hypercare = status
+        ends = dict(
+            HypercarePlan.objects.filter(project__in=live, planned_end__isnull=False).values_list(
+                "project", "planned_end"
+            )
+        )
+        for project in live:
+            facts[project.pk].hypercare_end = ends.get(project.pk) or (
+                hypercare_services.default_end(project.target_go_live)
+            )
     return facts
 
 
@@ -471,6 +488,47 @@ def go_live_readiness(facts: ProjectFacts) -> Iterable[Finding]:
             "which": "; ".join(criterion.label for criterion in red),
         },
     )
+
+
+@rule
+def hypercare_tickets(facts: ProjectFacts) -> Iterable[Finding]:
+    """After go-live: open critical tickets are red; open tickets past their SLA, amber; a
+    hypercare phase running past its planned end, amber."""
+    status = facts.hypercare
+    if status is None:
+        return
+    if status.open_critical:
+        yield Finding(
+            Level.RED,
+            ngettext(
+                "%(count)d critical support ticket is open.",
+                "%(count)d critical support tickets are open.",
+                status.open_critical,
+            )
+            % {"count": status.open_critical},
+        )
+    if status.open_breached:
+        yield Finding(
+            Level.AMBER,
+            ngettext(
+                "%(count)d open support ticket is past its SLA.",
+                "%(count)d open support tickets are past their SLA.",
+                status.open_breached,
+            )
+            % {"count": status.open_breached},
+        )
+    phase = next((p for p in facts.phases if p.kind == PhaseKind.HYPERCARE), None)
+    if (
+        facts.hypercare_end
+        and facts.today > facts.hypercare_end
+        and phase is not None
+        and phase.status != PhaseStatus.COMPLETED
+    ):
+        yield Finding(
+            Level.AMBER,
+            _("Hypercare was planned to end on %(date)s and no exit is decided.")
+            % {"date": facts.hypercare_end.isoformat()},
+        )
 
 
 @rule

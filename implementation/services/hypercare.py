@@ -91,9 +91,11 @@ def hypercare_plan_of(project: Project) -> HypercarePlan:
 def planned_end(project: Project) -> datetime.date:
     """The plan's end, or three months after go-live."""
     plan = hypercare_plan_of(project)
-    if plan.planned_end:
-        return plan.planned_end
-    go_live = project.target_go_live
+    return plan.planned_end or default_end(project.target_go_live)
+
+
+def default_end(go_live: datetime.date) -> datetime.date:
+    """Three months after go-live (the last day of the month when it is shorter)."""
     month = go_live.month + 3
     year, month = go_live.year + (month - 1) // 12, (month - 1) % 12 + 1
     for day in (go_live.day, 30, 29, 28):
