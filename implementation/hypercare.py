@@ -73,10 +73,11 @@ class Clock:
     due_at: datetime.datetime
     stopped_at: datetime.datetime | None  # when it was met (or missed)
     left: datetime.timedelta  # working time left; zero once stopped or breached
+    now: datetime.datetime | None = None  # the moment the clock was read
 
     @property
     def breached(self) -> bool:
-        return (self.stopped_at or timezone.now()) > self.due_at
+        return (self.stopped_at or self.now or timezone.now()) > self.due_at
 
     @property
     def running(self) -> bool:
@@ -91,7 +92,7 @@ def clocks(
 
     def clock(due, stopped):
         left = datetime.timedelta(0) if stopped else sla.working_between(now, due, hours)
-        return Clock(due_at=due, stopped_at=stopped, left=left)
+        return Clock(due_at=due, stopped_at=stopped, left=left, now=now)
 
     return (
         clock(ticket.response_due_at, ticket.acknowledged_at),
