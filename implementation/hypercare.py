@@ -118,7 +118,7 @@ def _local_week(moment: datetime.datetime, zone: zoneinfo.ZoneInfo) -> datetime.
 
 
 def weeks(project: Project, count: int, *, today: datetime.date | None = None) -> list[Week]:
-    """The last `count` complete weeks (oldest first), in four queries whatever the number
+    """The last `count` complete weeks (oldest first), in five queries whatever the number
     of tickets."""
     zone = zoneinfo.ZoneInfo(project.time_zone)
     today = today or project.local_today()

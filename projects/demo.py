@@ -1,4 +1,6 @@
-"""The demo project: an Odoo ERP roll-out at a Hanoi retail chain, with a user for every role.
+"""The demo project: an Odoo ERP roll-out at a Hanoi retail chain, with a user for every role,
+and the same retailer's CRM, live for six weeks and in hypercare
+(implementation.demo_hypercare).
 
 Running it again changes nothing that is already there (users, project, members, ticks),
 so `make run` can call it on every start.
@@ -14,6 +16,7 @@ from django.utils import timezone
 from implementation.choices import PhaseKind
 from implementation.demo_configuration import seed_configuration_log
 from implementation.demo_golive import seed_golive
+from implementation.demo_hypercare import seed_live_project
 from implementation.demo_reviews import seed_review_meetings
 from implementation.models import ChecklistItem, Phase, PhaseTransition
 from implementation.services import phases as phase_services
@@ -92,9 +95,15 @@ def demo_seed(*, password: str, today: datetime.date | None = None) -> Project:
         admin.save(update_fields=["password"])
 
     project = Project.objects.filter(code=DEMO_CODE).first()
-    if project is not None:
-        return project
+    if project is None:
+        project = _erp_project(users, today)
+    # The same team's CRM went live six weeks ago: the hypercare demo, made once too.
+    seed_live_project(users=users, today=today)
+    return project
 
+
+def _erp_project(users: dict[str, User], today: datetime.date) -> Project:
+    manager = users["pm"]
     start = today - datetime.timedelta(days=200)
     project = services.project_create(
         actor=User.objects.get(pk=manager.pk),  # fresh instance: permissions are cached

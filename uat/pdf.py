@@ -259,6 +259,36 @@ def go_live_sections(project, content: dict) -> dict:
     }
 
 
+# --- The hypercare exit's sections, in words ---------------------------------------------------
+
+
+def hypercare_exit_sections(project, content: dict) -> dict:
+    """The hypercare exit snapshot in the shape the sign-off page and its PDF show: the exit
+    criteria with their figures and reasons in the active language, the weeks behind them
+    and the open tickets by severity; from the frozen content only."""
+    from implementation.hypercare import facts_from_snapshot
+    from implementation.selectors.hypercare import exit_rows, severity_counts, week_rows
+
+    facts = facts_from_snapshot(project, content)
+    numbers = content.get("hypercare", {})
+    open_tickets = content.get("open_tickets", {})
+    threshold = numbers.get("threshold")
+    return {
+        "criteria": exit_rows(content.get("exit_criteria", []), facts),
+        "weeks": week_rows(
+            [row | {"week": _date(row.get("week"))} for row in content.get("weeks", [])]
+        ),
+        "open_tickets": severity_counts(open_tickets),
+        "open_total": sum(open_tickets.values()),
+        "tickets_total": content.get("tickets_total", 0),
+        "planned_end": _date(numbers.get("planned_end")),
+        "sla_weeks": numbers.get("sla_weeks"),
+        "inflow_weeks": numbers.get("inflow_weeks"),
+        "threshold": str(threshold) if threshold is not None else "–",
+        "inflow_before": numbers.get("inflow_before", 0),
+    }
+
+
 def _severity_counts(counts: dict, *, only_counted: bool = False) -> list[dict]:
     # The go/no-go decision counts only the blocking severities.
     return [
@@ -378,8 +408,11 @@ def signoff_pdf_context(signoff) -> dict:
     ]
     checklist = content.get("checklist", [])
     is_go_live = signoff.kind == SignoffKind.GO_LIVE
+    is_hypercare = signoff.kind == SignoffKind.HYPERCARE_EXIT
     go_live = go_live_sections(signoff.project, content) if is_go_live else {}
-    reasons = {row["key"]: row["reasons"] for row in go_live.get("criteria", [])}
+    hypercare = hypercare_exit_sections(signoff.project, content) if is_hypercare else {}
+    explained = go_live or hypercare
+    reasons = {row["key"]: row["reasons"] for row in explained.get("criteria", [])}
     uat_signoffs = [
         row | {"status_label": _label(SignoffStatus, row["status"])}
         for row in content.get("uat_signoffs", [])
@@ -404,8 +437,13 @@ def signoff_pdf_context(signoff) -> dict:
         "pass_rate": _number(counts["pass_rate"], "%") if counts else "",
         "open_defects": _severity_counts(content.get("open_defects", {}), only_counted=is_go_live),
         "open_total": sum(content.get("open_defects", {}).values()),
-        "criteria": go_live["criteria"] if go_live else _criteria(content.get("exit_criteria", [])),
+        "criteria": explained["criteria"]
+        if explained
+        else _criteria(content.get("exit_criteria", [])),
         "go_live": go_live,
+        "hypercare": hypercare,
+        "is_go_live": is_go_live,
+        "is_hypercare": is_hypercare,
         "deferred": _deferred(content.get("deferred_defects", [])),
         "changes": changes,
         "defects": defects,

@@ -6,6 +6,8 @@ from implementation.api import (
     golive_migration,
     golive_readiness,
     golive_training,
+    hypercare,
+    hypercare_tickets,
     phases,
     reviews,
 )
@@ -19,6 +21,8 @@ for area in (
     golive_cutover,
     golive_training,
     golive_readiness,
+    hypercare_tickets,
+    hypercare,
 ):
     area.register(router)
 

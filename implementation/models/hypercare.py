@@ -215,7 +215,8 @@ class Ticket(models.Model):
 
 
 class TicketEvent(models.Model):
-    """One change to a ticket: a move, an edit, a comment's arrival; never changed."""
+    """One change to a ticket: a move or an edit (comments are their own rows); never
+    changed."""
 
     ticket = models.ForeignKey(
         Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events"

@@ -156,6 +156,11 @@ def hypercare_plan_update(*, actor: User, project: Project, **changes) -> Hyperc
             project=project
         )
         for name, value in changes.items():
+            if name == "working_days" and isinstance(value, str):
+                value = value.replace(" ", "")  # "0, 1, 2" is as good as "0,1,2"
+            if name == "holidays" and isinstance(value, list | tuple):
+                # The JSON field keeps text: days given as dates are stored as ISO dates.
+                value = [d.isoformat() if isinstance(d, datetime.date) else d for d in value]
             setattr(plan, name, value)
         errors: dict[str, list[str]] = {}
         clean_fields(plan, exclude=["project", "updated_by"], errors=errors)
@@ -168,7 +173,9 @@ def hypercare_plan_update(*, actor: User, project: Project, **changes) -> Hyperc
 
 
 def _check_plan(plan: HypercarePlan, project: Project, errors: dict) -> None:
-    if plan.work_starts and plan.work_ends and plan.work_ends <= plan.work_starts:
+    # Times that failed their own validation stay text: compare real times only.
+    starts, ends = plan.work_starts, plan.work_ends
+    if isinstance(starts, datetime.time) and isinstance(ends, datetime.time) and ends <= starts:
         add(errors, "work_ends", _("The working day ends after it starts."))
     days = [part.strip() for part in str(plan.working_days or "").split(",") if part.strip()]
     if not days or any(not d.isdigit() or int(d) > 6 for d in days):
@@ -472,6 +479,8 @@ def ticket_convert_to_defect(*, actor: User, ticket: Ticket, cycle=None):
     project = ticket.project
     if not policy.can_handle_tickets(actor, project):
         raise PermissionDenied(_("Only the support team converts tickets."))
+    # The defect is logged in the actor's name: they must be allowed to log defects.
+    policy.ensure(actor, project, Capability.LOG_DEFECTS)
     if cycle is not None and cycle.project_id != project.pk:
         raise ValidationError({"cycle": [_("Choose a test cycle of this project.")]})
     with transaction.atomic():

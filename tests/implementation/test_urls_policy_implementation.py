@@ -16,10 +16,17 @@ from implementation.models import (
     ConfigurationChange,
     CutoverTask,
     EndUser,
+    FeedbackResponse,
     GoLivePlan,
+    HypercarePlan,
     MigrationLoad,
     MigrationObject,
+    ModuleReview,
     Phase,
+    SlaTarget,
+    Ticket,
+    TicketAttachment,
+    TicketComment,
     TrainingSession,
 )
 from kpis.choices import Direction, KpiCategory
@@ -29,7 +36,7 @@ from tests.uat.signoff_builders import draft
 from tests.uat.test_cycles_factories import make_cycle
 from uat.models import Signature, SignOff, SignoffPdf
 
-NAMESPACES = {"implementation", "uat", "signoffs", "kpis", "golive"}
+NAMESPACES = {"implementation", "uat", "signoffs", "kpis", "golive", "hypercare"}
 
 PATTERNS = [
     (name, re.findall(r"<(?:\w+:)?(\w+)>", route))
@@ -94,6 +101,17 @@ def test_the_matrix_covers_the_implementation_pages():
         "golive:end-users",
         "golive:session",
         "golive:session-attendance",
+        "hypercare:overview",
+        "hypercare:settings",
+        "hypercare:tickets",
+        "hypercare:ticket",
+        "hypercare:ticket-new",
+        "hypercare:ticket-transition",
+        "hypercare:ticket-attachment",
+        "hypercare:board",
+        "hypercare:feedback",
+        "hypercare:feedback-results",
+        "hypercare:modules",
     } <= names
     assert all("code" in arguments for _, arguments in PATTERNS)
 
@@ -124,6 +142,9 @@ def url_for(name: str, arguments: list[str], code: str, **known) -> str:
         key = next((k for prefix, k in prefixes if name.startswith(prefix)), None)
         values["pk"] = known.get(key, 1)
         values["number"] = known.get("task_number", 1)
+    elif name.startswith("hypercare:"):
+        values["number"] = known.get("ticket_number", 1)
+        values["pk"] = known.get("ticket_attachment_pk", 1)
     return reverse(name, kwargs={key: values[key] for key in arguments})
 
 
@@ -152,8 +173,12 @@ def kpi_records(project, user) -> dict:
 
 def golive_records(project, user) -> dict:
     """One record of each go-live kind, so their pages answer 404 for the project."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from implementation.services.hypercare import ticket_attach
     from implementation.services.training import activity_create
     from tests.golive.factories import a_load, a_task, an_object, trained_end_users
+    from tests.hypercare.factories import a_ticket
 
     obj = an_object(project, user, user)
     load = a_load(obj, user)
@@ -167,7 +192,13 @@ def golive_records(project, user) -> dict:
         planned_on=datetime.date(2026, 11, 2),
         owner=user,
     )
+    ticket = a_ticket(project, user)
+    attachment = ticket_attach(
+        actor=user, ticket=ticket, upload=SimpleUploadedFile("note.txt", b"Screenshot text")
+    )
     return {
+        "ticket_number": ticket.number,
+        "ticket_attachment_pk": attachment.pk,
         "object_pk": obj.pk,
         "load_pk": load.pk,
         "task_number": task.number,
@@ -197,6 +228,13 @@ def snapshot():
         list(EndUser.objects.order_by("pk").values()),
         list(CommunicationActivity.objects.order_by("pk").values()),
         GoLivePlan.objects.count(),
+        list(Ticket.objects.order_by("pk").values()),
+        TicketComment.objects.count(),
+        TicketAttachment.objects.count(),
+        FeedbackResponse.objects.count(),
+        ModuleReview.objects.count(),
+        HypercarePlan.objects.count(),
+        SlaTarget.objects.count(),
     )
 
 

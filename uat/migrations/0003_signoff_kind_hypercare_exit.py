@@ -15,4 +15,12 @@ class Migration(migrations.Migration):
             name='kind',
             field=models.CharField(choices=[('uat', 'UAT sign-off'), ('go_live', 'Go-live readiness'), ('hypercare_exit', 'Hypercare exit')], max_length=20, verbose_name='kind'),
         ),
+        migrations.RemoveConstraint(
+            model_name='signoff',
+            name='signoff_subject_matches_kind',
+        ),
+        migrations.AddConstraint(
+            model_name='signoff',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('cycle__isnull', False), ('kind', 'uat'), ('phase__isnull', True)), models.Q(('cycle__isnull', True), ('kind__in', ['go_live', 'hypercare_exit']), ('phase__isnull', False)), _connector='OR'), name='signoff_subject_matches_kind'),
+        ),
     ]

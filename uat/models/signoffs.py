@@ -125,7 +125,11 @@ class SignOff(models.Model):
             models.CheckConstraint(
                 condition=(
                     Q(kind=SignoffKind.UAT, cycle__isnull=False, phase__isnull=True)
-                    | Q(kind=SignoffKind.GO_LIVE, cycle__isnull=True, phase__isnull=False)
+                    | Q(
+                        kind__in=[SignoffKind.GO_LIVE, SignoffKind.HYPERCARE_EXIT],
+                        cycle__isnull=True,
+                        phase__isnull=False,
+                    )
                 ),
                 name="signoff_subject_matches_kind",
             ),

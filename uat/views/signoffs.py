@@ -34,7 +34,7 @@ from uat.choices import (
     SignoffKind,
     SignoffStatus,
 )
-from uat.pdf import PERCENT_CRITERIA, go_live_sections
+from uat.pdf import PERCENT_CRITERIA, go_live_sections, hypercare_exit_sections
 from uat.selectors import cycles as cycle_selectors
 from uat.selectors import signoffs as selectors
 from uat.services import signoffs as services
@@ -250,9 +250,20 @@ def _criteria(rows: list[dict]) -> list[dict]:
 
 def snapshot_view(content: dict, project=None) -> dict:
     """A snapshot's content (frozen or current) in the shape the page shows, labels added;
-    a go-live readiness snapshot adds its sections, red criteria explained in words."""
+    a go-live readiness or hypercare exit snapshot adds its sections, red criteria explained
+    in words."""
     if not content:
         return {}
+    if "open_tickets" in content and "weeks" in content:
+        # A hypercare exit: its own sections, red criteria explained in words.
+        hypercare = hypercare_exit_sections(project, content)
+        return {
+            "is_hypercare": True,
+            "is_go_live": False,
+            "hypercare": hypercare,
+            "criteria": hypercare["criteria"],
+            "open_total": hypercare["open_total"],
+        }
     counts = content.get("counts")
     open_defects = content.get("open_defects", {})
     is_go_live = "checklist" in content
