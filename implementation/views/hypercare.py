@@ -17,6 +17,7 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from implementation import charts_hypercare as charts
@@ -61,6 +62,13 @@ def _tickets_url(project) -> str | None:
     return None
 
 
+def _unit(value: int, unit: str) -> str:
+    """ "1 working hour", "3 business days": the unit in the number's grammar."""
+    if unit == SlaUnit.BUSINESS_DAYS:
+        return ngettext("business day", "business days", value)
+    return ngettext("working hour", "working hours", value)
+
+
 def _plan_view(project) -> dict:
     """The hypercare plan and the SLA targets as every member reads them."""
     plan = services.hypercare_plan_of(project)
@@ -72,8 +80,8 @@ def _plan_view(project) -> dict:
         "sla": [
             row
             | {
-                "response_unit_label": _label(SlaUnit, row["response_unit"]),
-                "resolution_unit_label": _label(SlaUnit, row["resolution_unit"]),
+                "response_unit_label": _unit(row["response_value"], row["response_unit"]),
+                "resolution_unit_label": _unit(row["resolution_value"], row["resolution_unit"]),
             }
             for row in selectors.sla_rows(project)
         ],
