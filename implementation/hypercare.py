@@ -31,9 +31,10 @@ from django.utils.translation import ngettext
 
 from implementation import sla
 from implementation.choices import OPEN_TICKET_STATUSES, TicketStatus
-from implementation.models import FeedbackResponse, Ticket
+from implementation.models import FeedbackResponse, Ticket, TicketEvent
 from implementation.readiness import Criterion
 from implementation.services.hypercare import (
+    MISSED_RESOLUTION,
     hypercare_plan_of,
     planned_end,
     week_of,
@@ -118,7 +119,7 @@ def _local_week(moment: datetime.datetime, zone: zoneinfo.ZoneInfo) -> datetime.
 
 
 def weeks(project: Project, count: int, *, today: datetime.date | None = None) -> list[Week]:
-    """The last `count` complete weeks (oldest first), in five queries whatever the number
+    """The last `count` complete weeks (oldest first), in six queries whatever the number
     of tickets."""
     zone = zoneinfo.ZoneInfo(project.time_zone)
     today = today or project.local_today()
@@ -145,6 +146,13 @@ def weeks(project: Project, count: int, *, today: datetime.date | None = None) -
         resolution_breached(now), resolution_due_at__gte=begin, resolution_due_at__lt=end
     ).values_list("resolution_due_at", flat=True):
         by_start[_local_week(due, zone)].breaches += 1
+    # Late resolutions of tickets reopened since: their missed due times are in the events.
+    for changes in TicketEvent.objects.filter(
+        ticket__project=project, changes__has_key=MISSED_RESOLUTION
+    ).values_list("changes", flat=True):
+        due = datetime.datetime.fromisoformat(changes[MISSED_RESOLUTION])
+        if begin <= due < end:
+            by_start[_local_week(due, zone)].breaches += 1
     for row in (
         FeedbackResponse.objects.filter(project=project, week__in=starts)
         .values("week")

@@ -64,6 +64,7 @@ DEFAULT_TARGETS = {
     Severity.MEDIUM: ((1, SlaUnit.BUSINESS_DAYS), (3, SlaUnit.BUSINESS_DAYS)),
     Severity.LOW: ((3, SlaUnit.BUSINESS_DAYS), (10, SlaUnit.BUSINESS_DAYS)),
 }
+MISSED_RESOLUTION = "missed_resolution_due"  # in a reopen event's changes
 TICKET_FIELDS = ("module", "title", "description", "severity", "business_impact", "assignee")
 PLAN_FIELDS = (
     "planned_end",
@@ -405,14 +406,19 @@ def ticket_transition(*, actor: User, ticket: Ticket, status: str, comment: str 
             locked.resolved_at = now
         elif status == TicketStatus.CLOSED:
             locked.closed_at = now
+        changes = {}
         if reopening:
+            if locked.resolved_at and locked.resolved_at > locked.resolution_due_at:
+                # The late resolution is history: the reopen event keeps the missed due time,
+                # so the week it fell in still counts the breach (implementation.hypercare).
+                changes[MISSED_RESOLUTION] = locked.resolution_due_at.isoformat()
             locked.reopen_count += 1
             locked.resolved_at = None
             locked.closed_at = None
             locked.resolution_due_at = _resolution_due(project, locked.severity, now)
         locked.status = status
         locked.save()
-        _event(locked, actor, before, comment=comment)
+        _event(locked, actor, before, comment=comment, changes=changes)
     return locked
 
 

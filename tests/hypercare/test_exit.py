@@ -144,6 +144,23 @@ def test_weeks_count_resolutions_breaches_and_satisfaction(project, pilot_user, 
     assert got[0].satisfaction is None
 
 
+def test_a_late_resolution_stays_a_breach_after_the_ticket_is_reopened(
+    project, pilot_user, it_member, now
+):
+    monday = monday_9(project, weeks_ago(1))
+    ticket = a_ticket(project, pilot_user, at=monday, severity="critical")
+    moved(ticket, it_member, TicketStatus.ACKNOWLEDGED, at=monday + H / 2)
+    moved(ticket, it_member, TicketStatus.RESOLVED, at=monday + 6 * H)  # due at 13:00
+    assert [w.breaches for w in figures.weeks(project, 1)] == [1]
+
+    moved(ticket, pilot_user, TicketStatus.IN_PROGRESS, comment="Still wrong on Tuesday.")
+
+    # The fresh resolution clock is not due yet; the missed one is still last week's.
+    assert [w.breaches for w in figures.weeks(project, 1)] == [1]
+    event = ticket.events.order_by("-pk").first()
+    assert list(event.changes) == [hypercare.MISSED_RESOLUTION]
+
+
 @pytest.mark.parametrize("count", [2, 20])
 def test_weeks_take_the_same_queries_for_many_tickets(
     project, pilot_user, django_assert_num_queries, now, count
@@ -151,7 +168,7 @@ def test_weeks_take_the_same_queries_for_many_tickets(
     for n in range(count):
         a_ticket(project, pilot_user, at=monday_9(project, weeks_ago(1 + n % 4)))
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         got = figures.weeks(project, 4)
 
     assert sum(w.raised for w in got) == count
