@@ -112,6 +112,31 @@ def _read(upload) -> bytes:
     return data
 
 
+def checked_upload(upload) -> tuple[str, FileKind, bytes]:
+    """The upload's harmless label, its kind from the bytes, and the bytes; a field error
+    for anything else. Every feature that stores files calls this first."""
+    if upload is None:
+        raise ValidationError({"file": _("Choose a file.")})
+    label = clean_file_name(getattr(upload, "name", ""))
+    if not label:
+        raise ValidationError({"file": _("The file needs a name.")})
+    data = _read(upload)
+    kind = detect_kind(data)
+    if kind is None:
+        raise ValidationError(
+            {"file": _("Only PNG, JPEG, PDF, Excel (.xlsx) and plain text files are accepted.")}
+        )
+    suffix = PurePosixPath(label).suffix.lower()
+    if suffix not in kind.extensions:
+        raise ValidationError(
+            {
+                "file": _("The file's name says %(suffix)s but its content is %(kind)s.")
+                % {"suffix": suffix or _("no type"), "kind": kind.extensions[0]}
+            }
+        )
+    return label, kind, data
+
+
 def _project_of(*, project, defect: Defect | None, execution: TestExecution | None):
     if defect is None and execution is None:
         raise ValidationError(_("Attach the file to a defect or a test run."))
@@ -141,25 +166,7 @@ def attachment_add(
     """Store an uploaded file on a defect or a test run, if its bytes are an allowed type."""
     ensure_may_attach(actor, project)
     _project_of(project=project, defect=defect, execution=execution)
-    if upload is None:
-        raise ValidationError({"file": _("Choose a file.")})
-    label = clean_file_name(getattr(upload, "name", ""))
-    if not label:
-        raise ValidationError({"file": _("The file needs a name.")})
-    data = _read(upload)
-    kind = detect_kind(data)
-    if kind is None:
-        raise ValidationError(
-            {"file": _("Only PNG, JPEG, PDF, Excel (.xlsx) and plain text files are accepted.")}
-        )
-    suffix = PurePosixPath(label).suffix.lower()
-    if suffix not in kind.extensions:
-        raise ValidationError(
-            {
-                "file": _("The file's name says %(suffix)s but its content is %(kind)s.")
-                % {"suffix": suffix or _("no type"), "kind": kind.extensions[0]}
-            }
-        )
+    label, kind, data = checked_upload(upload)
     attachment = Attachment(
         project=project,
         defect=defect,

@@ -71,9 +71,7 @@ class SlaState:
 def sla_state(ticket: Ticket, hours: sla.WorkingTime, now: datetime.datetime) -> SlaState:
     """Breached when either clock is; otherwise the clock that runs next with its time left."""
     response, resolution = hypercare.clocks(ticket, hours, now)
-    breached = (response.stopped_at or now) > response.due_at or (
-        resolution.stopped_at or now
-    ) > resolution.due_at
+    breached = response.breached or resolution.breached
     running = response if response.running else resolution if resolution.running else None
     return SlaState(
         is_breached=breached,

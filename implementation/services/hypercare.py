@@ -15,7 +15,6 @@ to tickets raised afterwards: a ticket keeps the promise it was raised with.
 """
 
 import datetime
-from pathlib import PurePosixPath
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -53,8 +52,7 @@ from implementation.services.golive_common import (
 from projects import policy
 from projects.models import Membership, Project, User, validate_plausible_date
 from projects.policy import Capability
-from uat.attachments import _read as read_upload
-from uat.attachments import clean_file_name, detect_kind
+from uat.attachments import checked_upload
 from uat.choices import Severity
 
 # The defaults of the issue and of most support contracts: (value, unit) per severity.
@@ -443,27 +441,7 @@ def ticket_attach(*, actor: User, ticket: Ticket, upload) -> TicketAttachment:
         or policy.can_handle_tickets(actor, project)
     ):
         raise PermissionDenied(_("Your role on this project does not allow you to attach files."))
-    if upload is None:
-        raise ValidationError({"file": [_("Choose a file.")]})
-    label = clean_file_name(getattr(upload, "name", ""))
-    if not label:
-        raise ValidationError({"file": [_("The file needs a name.")]})
-    data = read_upload(upload)
-    kind = detect_kind(data)
-    if kind is None:
-        raise ValidationError(
-            {"file": [_("Only PNG, JPEG, PDF, Excel (.xlsx) and plain text files are accepted.")]}
-        )
-    suffix = PurePosixPath(label).suffix.lower()
-    if suffix not in kind.extensions:
-        raise ValidationError(
-            {
-                "file": [
-                    _("The file's name says %(suffix)s but its content is %(kind)s.")
-                    % {"suffix": suffix or _("no type"), "kind": kind.extensions[0]}
-                ]
-            }
-        )
+    label, kind, data = checked_upload(upload)
     attachment = TicketAttachment(
         ticket=ticket,
         original_name=label,
