@@ -52,11 +52,13 @@ worker: $(VENV)/.installed-run
 beat: $(VENV)/.installed-run
 	$(BIN)/celery -A config beat --loglevel=info --schedule var/celerybeat-schedule
 
-## Speed figures for the README, on a generated portfolio (not part of `make test`).
-BENCH_DATABASE_URL ?= sqlite:///var/bench.sqlite3
+## Speed figures on a large generated dataset, SQLite then PostgreSQL, into bench/results.json
+## (not part of `make test`; the PostgreSQL pass is skipped when its server is unreachable).
+BENCH_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/rollout_bench
 bench: $(VENV)/.installed-run
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v0
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_portfolio
+	mkdir -p var
+	DATABASE_URL=sqlite:///var/bench.sqlite3 REDIS_URL= $(BIN)/python manage.py bench $(BENCH_ARGS)
+	DATABASE_URL=$(BENCH_POSTGRES_URL) REDIS_URL= $(BIN)/python manage.py bench $(BENCH_ARGS)
 
 messages: $(VENV)/.installed-run
 	$(BIN)/python manage.py makemessages --locale vi --ignore '.venv/*'

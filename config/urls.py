@@ -14,6 +14,8 @@ api_v1 = [
     path("auth/token/", obtain_auth_token, name="token"),
 ]
 
+handler404 = "config.api.page_not_found"
+
 # Uploaded files are never served from MEDIA_URL: each feature serves its files through a
 # view that asks the policy module first.
 urlpatterns = [

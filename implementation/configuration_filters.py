@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from implementation.choices import Environment, PhaseKind
 from implementation.configuration_forms import AREA_SUGGESTIONS_ID
 from implementation.models import ConfigurationChange
+from projects.filters import ProjectCodeFilter
 from projects.forms import DateInput
 from projects.models import EARLIEST_DATE, LATEST_DATE, Project
 
@@ -23,9 +24,7 @@ class ConfigurationChangeFilter(django_filters.FilterSet):
     """
 
     q = django_filters.CharFilter(method="filter_search", label=_("Search"))
-    project = django_filters.CharFilter(
-        field_name="project__code", lookup_expr="iexact", label=_("Project code")
-    )
+    project = ProjectCodeFilter(label=_("Project code"))
     area = django_filters.CharFilter(
         lookup_expr="icontains",
         label=_("Module or area"),

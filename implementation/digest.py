@@ -29,11 +29,15 @@ KPI statuses. Each section shows at most DIGEST_LIMIT items and says how many mo
 The whole digest costs the same number of queries whatever the number of rows.
 """
 
+import contextlib
+import contextvars
 import datetime
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When, Window
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone, translation
@@ -54,7 +58,7 @@ from kpis.choices import KpiStatus
 from kpis.models import Kpi
 from projects import health, policy
 from projects.choices import Role
-from projects.models import Project, User
+from projects.models import Membership, Project, User
 from projects.policy import Capability
 from uat.choices import (
     OPEN_STATUSES,
@@ -207,6 +211,37 @@ def _first_rows(queryset) -> tuple[list, int | None]:
     return rows, (total if total > len(rows) else None)
 
 
+def _first_rows_per_user(
+    queryset, user_field: str, ordering: list, users: list[User]
+) -> dict[int, tuple[list, int | None]]:
+    """Each user's first DIGEST_LIMIT rows in `ordering` and, when there are more, how many
+    in all, by user pk; one query for all the users, however long their lists.
+
+    A rank and a total per user ride along as window functions, and only the ranks up to
+    DIGEST_LIMIT come back.
+    """
+    per_user = F(f"{user_field}_id")
+    rows = (
+        queryset.filter(**{f"{user_field}__in": [user.pk for user in users]})
+        .annotate(
+            digest_rank=Window(RowNumber(), partition_by=per_user, order_by=ordering),
+            digest_total=Window(Count("pk"), partition_by=per_user),
+        )
+        .filter(digest_rank__lte=DIGEST_LIMIT)
+        .order_by(*ordering)
+    )
+    grouped: dict[int, list] = {user.pk: [] for user in users}
+    for row in rows:
+        grouped[getattr(row, f"{user_field}_id")].append(row)
+    return {
+        pk: (
+            rows,
+            rows[0].digest_total if rows and rows[0].digest_total > len(rows) else None,
+        )
+        for pk, rows in grouped.items()
+    }
+
+
 @dataclass(frozen=True)
 class _Window:
     """The days the slice looks at: today, the meeting day, and the end of "due soon"."""
@@ -223,68 +258,85 @@ class _Window:
         return ((OVERDUE,) if overdue else ()) + extra
 
 
-def _checklist_items(project: Project, user: User, window: _Window) -> DigestSection:
+# Each section below is built for several members of one project at once (a dispatch builds
+# every member's digest), as {user pk: section}, with the same queries as for one member.
+Sections = dict[int, DigestSection]
+
+
+def _checklist_items(project: Project, users: list[User], window: _Window) -> Sections:
     """My checklist items not done, overdue or due soon, in phases not completed."""
     items = (
         ChecklistItem.objects.filter(
             phase__project=project,
-            owner=user,
             done_at__isnull=True,
             due_date__lte=window.soon_until,
         )
         .exclude(phase__status=PhaseStatus.COMPLETED)
         .select_related("phase")
-        .order_by("due_date", "-is_mandatory", "phase__position", "position", "pk")
     )
-    rows, total = _first_rows(items)
+    ordering = ["due_date", "-is_mandatory", "phase__position", "position", "pk"]
     code = project.code
-    return DigestSection(
-        key="checklist_items",
-        title=_("Your checklist items"),
-        items=tuple(
-            DigestItem(
-                text=item.title,
-                detail=item.phase.get_kind_display()
-                + (" · " + _("mandatory") if item.is_mandatory else ""),
-                url=_link("implementation:phase", code, item.phase.kind, anchor=f"item-{item.pk}"),
-                due_date=item.due_date,
-                flags=window.flags(item.due_date, *((MANDATORY,) if item.is_mandatory else ())),
-            )
-            for item in rows
-        ),
-        total=total,
-        more_url=_link("projects:detail", code),
-        empty_text=_("No checklist item of yours is overdue or due soon."),
-    )
+    title = _("Your checklist items")
+    empty_text = _("No checklist item of yours is overdue or due soon.")
+    more_url = _link("projects:detail", code)
+    mandatory = " · " + _("mandatory")
+    return {
+        pk: DigestSection(
+            key="checklist_items",
+            title=title,
+            items=tuple(
+                DigestItem(
+                    text=item.title,
+                    detail=item.phase.get_kind_display() + (mandatory if item.is_mandatory else ""),
+                    url=_link(
+                        "implementation:phase", code, item.phase.kind, anchor=f"item-{item.pk}"
+                    ),
+                    due_date=item.due_date,
+                    flags=window.flags(item.due_date, *((MANDATORY,) if item.is_mandatory else ())),
+                )
+                for item in rows
+            ),
+            total=total,
+            more_url=more_url,
+            empty_text=empty_text,
+        )
+        for pk, (rows, total) in _first_rows_per_user(items, "owner", ordering, users).items()
+    }
 
 
-def _action_items(project: Project, user: User, window: _Window) -> DigestSection:
+def _action_items(project: Project, users: list[User], window: _Window) -> Sections:
     """My open action items, overdue or due soon."""
     items = ActionItem.objects.filter(
         project=project,
-        owner=user,
         status__in=OPEN_ACTION_STATUSES,
         due_date__lte=window.soon_until,
-    ).order_by("due_date", "pk")
-    rows, total = _first_rows(items)
-    code = project.code
-    return DigestSection(
-        key="action_items",
-        title=_("Your action items"),
-        items=tuple(
-            DigestItem(
-                text=item.title,
-                detail=item.get_status_display(),
-                url=_link("implementation:action-list", code, anchor=f"action-{item.pk}"),
-                due_date=item.due_date,
-                flags=window.flags(item.due_date),
-            )
-            for item in rows
-        ),
-        total=total,
-        more_url=_link("implementation:action-list", code),
-        empty_text=_("No action item of yours is overdue or due soon."),
     )
+    code = project.code
+    title = _("Your action items")
+    empty_text = _("No action item of yours is overdue or due soon.")
+    more_url = _link("implementation:action-list", code)
+    return {
+        pk: DigestSection(
+            key="action_items",
+            title=title,
+            items=tuple(
+                DigestItem(
+                    text=item.title,
+                    detail=item.get_status_display(),
+                    url=_link("implementation:action-list", code, anchor=f"action-{item.pk}"),
+                    due_date=item.due_date,
+                    flags=window.flags(item.due_date),
+                )
+                for item in rows
+            ),
+            total=total,
+            more_url=more_url,
+            empty_text=empty_text,
+        )
+        for pk, (rows, total) in _first_rows_per_user(
+            items, "owner", ["due_date", "pk"], users
+        ).items()
+    }
 
 
 def _severity_order() -> Case:
@@ -302,20 +354,24 @@ def _defect_item(defect: Defect, code: str) -> DigestItem:
     )
 
 
-def _assigned_defects(project: Project, user: User) -> DigestSection:
+def _assigned_defects(project: Project, users: list[User]) -> Sections:
     """Open defects assigned to me, most severe first, then oldest first."""
-    defects = Defect.objects.filter(
-        project=project, assignee=user, status__in=OPEN_STATUSES
-    ).order_by(_severity_order(), "created_at", "pk")
-    rows, total = _first_rows(defects)
-    return DigestSection(
-        key="assigned_defects",
-        title=_("Defects assigned to you"),
-        items=tuple(_defect_item(defect, project.code) for defect in rows),
-        total=total,
-        more_url=_link("uat:my-defects", project.code),
-        empty_text=_("No open defect is assigned to you."),
-    )
+    defects = Defect.objects.filter(project=project, status__in=OPEN_STATUSES)
+    ordering = [_severity_order(), "created_at", "pk"]
+    title = _("Defects assigned to you")
+    empty_text = _("No open defect is assigned to you.")
+    more_url = _link("uat:my-defects", project.code)
+    return {
+        pk: DigestSection(
+            key="assigned_defects",
+            title=title,
+            items=tuple(_defect_item(defect, project.code) for defect in rows),
+            total=total,
+            more_url=more_url,
+            empty_text=empty_text,
+        )
+        for pk, (rows, total) in _first_rows_per_user(defects, "assignee", ordering, users).items()
+    }
 
 
 def _ticket_item(ticket: Ticket, code: str, now: datetime.datetime) -> DigestItem:
@@ -332,63 +388,90 @@ def _ticket_item(ticket: Ticket, code: str, now: datetime.datetime) -> DigestIte
     )
 
 
-def _assigned_tickets(project: Project, user: User, now: datetime.datetime) -> DigestSection:
+def _assigned_tickets(project: Project, users: list[User], now: datetime.datetime) -> Sections:
     """Open support tickets assigned to me, the next due first."""
+    tickets = Ticket.objects.filter(project=project, status__in=OPEN_TICKET_STATUSES)
+    title = _("Support tickets assigned to you")
+    empty_text = _("No open support ticket is assigned to you.")
+    more_url = _link("hypercare:tickets", project.code)
+    return {
+        pk: DigestSection(
+            key="assigned_tickets",
+            title=title,
+            items=tuple(_ticket_item(ticket, project.code, now) for ticket in rows),
+            total=total,
+            more_url=more_url,
+            empty_text=empty_text,
+        )
+        for pk, (rows, total) in _first_rows_per_user(
+            tickets, "assignee", ["resolution_due_at", "pk"], users
+        ).items()
+    }
+
+
+def _breached_tickets(project: Project, users: list[User], now: datetime.datetime) -> Sections:
+    """For the support team: every open ticket past its SLA, most overdue first."""
+    section = {
+        "key": "breached_tickets",
+        "title": _("Support tickets past their SLA"),
+        "more_url": _link("hypercare:board", project.code),
+        "empty_text": _("No open support ticket is past its SLA."),
+    }
     tickets = Ticket.objects.filter(
-        project=project, assignee=user, status__in=OPEN_TICKET_STATUSES
+        hypercare.breached(now), project=project, status__in=OPEN_TICKET_STATUSES
     ).order_by("resolution_due_at", "pk")
     rows, total = _first_rows(tickets)
-    return DigestSection(
-        key="assigned_tickets",
-        title=_("Support tickets assigned to you"),
-        items=tuple(_ticket_item(ticket, project.code, now) for ticket in rows),
-        total=total,
-        more_url=_link("hypercare:tickets", project.code),
-        empty_text=_("No open support ticket is assigned to you."),
-    )
+    if not rows:  # nothing to show anyone: no need to ask who handles tickets
+        return {user.pk: DigestSection(**section) for user in users}
+    items = tuple(_ticket_item(ticket, project.code, now) for ticket in rows)
+    return {
+        user.pk: DigestSection(**section, items=items, total=total)
+        if policy.can_handle_tickets(user, project)
+        else DigestSection(**section)
+        for user in users
+    }
 
 
-def _breached_tickets(project: Project, user: User, now: datetime.datetime) -> DigestSection:
-    """For the support team: every open ticket past its SLA, most overdue first."""
-    if not policy.can_handle_tickets(user, project):
-        tickets = Ticket.objects.none()
-    else:
-        tickets = Ticket.objects.filter(
-            hypercare.breached(now), project=project, status__in=OPEN_TICKET_STATUSES
-        ).order_by("resolution_due_at", "pk")
-    rows, total = _first_rows(tickets)
-    return DigestSection(
-        key="breached_tickets",
-        title=_("Support tickets past their SLA"),
-        items=tuple(_ticket_item(ticket, project.code, now) for ticket in rows),
-        total=total,
-        more_url=_link("hypercare:board", project.code),
-        empty_text=_("No open support ticket is past its SLA."),
-    )
+def _retest_defects(project: Project, users: list[User]) -> Sections:
+    """Fixed defects I may re-test, did not fix, and reported or test in their cycle.
 
-
-def _retest_defects(project: Project, user: User) -> DigestSection:
-    """Fixed defects I may re-test, did not fix, and reported or test in their cycle."""
+    The project's fixed defects and who tests which cycle come in two queries; each
+    member's list is picked from them.
+    """
     section = {
         "key": "retest_defects",
         "title": _("Fixes awaiting your re-test"),
         "more_url": _link("uat:my-defects", project.code),
         "empty_text": _("No fix is awaiting your re-test."),
     }
-    if not policy.can(user, project, Capability.RETEST):
-        return DigestSection(**section)
-    runs_the_cycle = Exists(CycleScenario.objects.filter(cycle=OuterRef("cycle"), assignees=user))
-    defects = (
-        Defect.objects.filter(project=project, status=DefectStatus.FIXED)
-        .exclude(fixed_by=user)
-        .exclude(assignee=user)  # listed with the defects assigned to the user
-        .filter(Q(reporter=user) | runs_the_cycle)
-        .order_by(_severity_order(), "updated_at", "pk")
+    testers = [user for user in users if policy.can(user, project, Capability.RETEST)]
+    sections = {user.pk: DigestSection(**section) for user in users}
+    if not testers:
+        return sections
+    fixed = list(
+        Defect.objects.filter(project=project, status=DefectStatus.FIXED).order_by(
+            _severity_order(), "updated_at", "pk"
+        )
     )
-    rows, total = _first_rows(defects)
-    return DigestSection(
-        **section, items=tuple(_defect_item(d, project.code) for d in rows), total=total
+    cycle_testers = set(
+        CycleScenario.assignees.through.objects.filter(
+            cyclescenario__cycle__project=project, user__in=testers
+        ).values_list("cyclescenario__cycle_id", "user_id")
     )
+    for user in testers:
+        mine = [
+            defect
+            for defect in fixed
+            if defect.fixed_by_id != user.pk
+            and defect.assignee_id != user.pk  # listed with the defects assigned to the user
+            and (defect.reporter_id == user.pk or (defect.cycle_id, user.pk) in cycle_testers)
+        ]
+        sections[user.pk] = DigestSection(
+            **section,
+            items=tuple(_defect_item(d, project.code) for d in mine[:DIGEST_LIMIT]),
+            total=len(mine) if len(mine) > DIGEST_LIMIT else None,
+        )
+    return sections
 
 
 def _awaited_signatory_pks(signoff: SignOff) -> set[int]:
@@ -404,41 +487,49 @@ def _awaited_signatory_pks(signoff: SignOff) -> set[int]:
     return {s.pk for s in unsigned}
 
 
-def _signatures(project: Project, user: User) -> DigestSection:
+def _signatures(project: Project, users: list[User]) -> Sections:
     """Requested sign-offs that await my signature now (three queries)."""
     candidates = (
         SignOff.objects.filter(
-            project=project, status=SignoffStatus.REQUESTED, signatories__user=user
+            project=project,
+            status=SignoffStatus.REQUESTED,
+            signatories__user__in=[user.pk for user in users],
         )
         .prefetch_related("signatories", "signatures")
         .order_by("requested_at", "pk")
         .distinct()
     )
-    awaited = []
+    awaited: dict[int, list] = {user.pk: [] for user in users}
     for signoff in candidates:
-        mine = next(s for s in signoff.signatories.all() if s.user_id == user.pk)
-        if mine.pk in _awaited_signatory_pks(signoff):
-            awaited.append((signoff, mine))
-    items = []
-    for signoff, signatory in awaited[:DIGEST_LIMIT]:
-        detail = _("Sign as %(role)s") % {"role": signatory.role_title}
-        if signoff.stale_at:
-            detail += " · " + _("Scope changed since the request: it will be requested again.")
-        items.append(
-            DigestItem(
-                text=f"{signoff.display_number} · {signoff.title}",
-                detail=detail,
-                url=_link("signoffs:detail", project.code, signoff.number),
-                flags=(STALE,) if signoff.stale_at else (),
-            )
+        awaited_pks = _awaited_signatory_pks(signoff)
+        for signatory in signoff.signatories.all():  # a member is named once per sign-off
+            if signatory.user_id in awaited and signatory.pk in awaited_pks:
+                awaited[signatory.user_id].append((signoff, signatory))
+    section = {
+        "key": "signatures",
+        "title": _("Signatures awaited from you"),
+        "more_url": _link("signoffs:list", project.code),
+        "empty_text": _("No sign-off is waiting for your signature."),
+    }
+    return {
+        pk: DigestSection(
+            **section,
+            items=tuple(_signature_item(project, *pair) for pair in pairs[:DIGEST_LIMIT]),
+            total=len(pairs) if len(pairs) > DIGEST_LIMIT else None,
         )
-    return DigestSection(
-        key="signatures",
-        title=_("Signatures awaited from you"),
-        items=tuple(items),
-        total=len(awaited) if len(awaited) > DIGEST_LIMIT else None,
-        more_url=_link("signoffs:list", project.code),
-        empty_text=_("No sign-off is waiting for your signature."),
+        for pk, pairs in awaited.items()
+    }
+
+
+def _signature_item(project: Project, signoff: SignOff, signatory) -> DigestItem:
+    detail = _("Sign as %(role)s") % {"role": signatory.role_title}
+    if signoff.stale_at:
+        detail += " · " + _("Scope changed since the request: it will be requested again.")
+    return DigestItem(
+        text=f"{signoff.display_number} · {signoff.title}",
+        detail=detail,
+        url=_link("signoffs:detail", project.code, signoff.number),
+        flags=(STALE,) if signoff.stale_at else (),
     )
 
 
@@ -468,32 +559,39 @@ def _kpi_detail(row: kpi_selectors.KpiRow) -> str:
     return " · ".join(parts)
 
 
-def _kpi_measurements(project: Project, user: User, window: _Window) -> DigestSection:
+def _kpi_measurements(project: Project, users: list[User], window: _Window) -> Sections:
     """My KPIs whose next measurement is due by the meeting day or overdue (one query)."""
-    kpis = kpi_selectors.with_latest(Kpi.objects.filter(project=project, owner=user))
-    rows = [
-        row
-        for row in kpi_selectors.kpi_rows(kpis, project=project, today=window.today)
-        if row.figures.next_due is not None and row.figures.next_due <= window.meeting_day
-    ]
-    rows.sort(key=lambda row: (row.figures.next_due, row.kpi.name.casefold()))
-    return DigestSection(
-        key="kpi_measurements",
-        title=_("KPI measurements you owe"),
-        items=tuple(
-            DigestItem(
-                text=row.kpi.name,
-                detail=_kpi_detail(row),
-                url=_link("kpis:detail", project.code, row.kpi.pk),
-                due_date=row.figures.next_due,
-                flags=(OVERDUE,) if row.figures.overdue_periods else (),
-            )
-            for row in rows[:DIGEST_LIMIT]
-        ),
-        total=len(rows) if len(rows) > DIGEST_LIMIT else None,
-        more_url=_link("kpis:overview", project.code),
-        empty_text=_("No KPI measurement of yours is due before the meeting."),
+    kpis = kpi_selectors.with_latest(
+        Kpi.objects.filter(project=project, owner__in=[user.pk for user in users])
     )
+    owed: dict[int, list] = {user.pk: [] for user in users}
+    for row in kpi_selectors.kpi_rows(kpis, project=project, today=window.today):
+        if row.figures.next_due is not None and row.figures.next_due <= window.meeting_day:
+            owed[row.kpi.owner_id].append(row)
+    section = {
+        "key": "kpi_measurements",
+        "title": _("KPI measurements you owe"),
+        "more_url": _link("kpis:overview", project.code),
+        "empty_text": _("No KPI measurement of yours is due before the meeting."),
+    }
+    sections = {}
+    for pk, rows in owed.items():
+        rows.sort(key=lambda row: (row.figures.next_due, row.kpi.name.casefold()))
+        sections[pk] = DigestSection(
+            **section,
+            items=tuple(
+                DigestItem(
+                    text=row.kpi.name,
+                    detail=_kpi_detail(row),
+                    url=_link("kpis:detail", project.code, row.kpi.pk),
+                    due_date=row.figures.next_due,
+                    flags=(OVERDUE,) if row.figures.overdue_periods else (),
+                )
+                for row in rows[:DIGEST_LIMIT]
+            ),
+            total=len(rows) if len(rows) > DIGEST_LIMIT else None,
+        )
+    return sections
 
 
 def weekly_status(project: Project) -> WeeklyStatus:
@@ -579,25 +677,93 @@ def _hypercare_status(project: Project, facts) -> dict:
     }
 
 
+# Set by `shared_project_parts`: the parts of the last project's digests that every member
+# shares, {"project": pk, key: value}; None outside such a block.
+_shared_parts: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "digest_shared_parts", default=None
+)
+
+
+@contextlib.contextmanager
+def shared_project_parts() -> Iterator[None]:
+    """Within the block, a project's agenda and weekly status are built for its first member's
+    digest and reused for the others (a dispatch builds one digest per member, seconds apart).
+
+    Only the last project's parts are kept, so memory stays flat over a thousand projects.
+    """
+    if _shared_parts.get() is not None:  # already inside a block: share its parts
+        yield
+        return
+    token = _shared_parts.set({})
+    try:
+        yield
+    finally:
+        _shared_parts.reset(token)
+
+
+def _shared(project: Project, key: str, build: Callable):
+    parts = _shared_parts.get()
+    if parts is None:
+        return build()
+    if parts.get("project") != project.pk:
+        parts.clear()
+        parts["project"] = project.pk
+    if key not in parts:
+        parts[key] = build()
+    return parts[key]
+
+
+def _personal_sections(
+    project: Project, users: list[User], window: _Window, now: datetime.datetime
+) -> dict[int, tuple[DigestSection, ...]]:
+    """Every personal section of these members, by user pk: the same queries for one member
+    as for the whole team."""
+    built = (
+        _checklist_items(project, users, window),
+        _action_items(project, users, window),
+        _assigned_defects(project, users),
+        _retest_defects(project, users),
+        _signatures(project, users),
+        _kpi_measurements(project, users, window),
+        _assigned_tickets(project, users, now),
+        _breached_tickets(project, users, now),
+    )
+    return {user.pk: tuple(sections[user.pk] for sections in built) for user in users}
+
+
+def _team(project: Project) -> dict[int, tuple[User, str]]:
+    """The project's members and their roles, by user pk (one query)."""
+    memberships = Membership.objects.filter(project=project).select_related("user")
+    return {membership.user_id: (membership.user, membership.role) for membership in memberships}
+
+
+def _team_sections(
+    project: Project, team: dict[int, tuple[User, str]], window: _Window, now
+) -> dict[int, tuple[DigestSection, ...]]:
+    for member, role in team.values():
+        policy.remember_role(project, member, role)  # the re-test and ticket rules ask
+    return _personal_sections(project, [member for member, _role in team.values()], window, now)
+
+
 def build_digest(*, project: Project, user: User, now: datetime.datetime | None = None) -> Digest:
     """The member's personal slice of the project before the next review, then its agenda.
 
     The caller has checked that the user is on the project; nothing here is scoped by role
-    except the re-test rule and the executive's status section.
+    except the re-test rule and the executive's status section. Inside `shared_project_parts`
+    the first member's digest builds the personal sections of the whole team, and the
+    others take theirs (so their lists are as of that moment, seconds earlier).
     """
     now = now or timezone.now()
-    agenda = build_agenda(project=project, now=now)
+    agenda = _shared(project, "agenda", lambda: build_agenda(project=project, now=now))
     window = _Window(today=agenda.today, meeting_day=agenda.next_meeting_at.date())
-    sections = (
-        _checklist_items(project, user, window),
-        _action_items(project, user, window),
-        _assigned_defects(project, user),
-        _retest_defects(project, user),
-        _signatures(project, user),
-        _kpi_measurements(project, user, window),
-        _assigned_tickets(project, user, now),
-        _breached_tickets(project, user, now),
-    )
+    in_dispatch = _shared_parts.get() is not None
+    team = _shared(project, "team", lambda: _team(project)) if in_dispatch else {}
+    if user.pk in team:
+        policy.remember_role(project, user, team[user.pk][1])
+        everyone = _shared(project, "sections", lambda: _team_sections(project, team, window, now))
+        sections = everyone[user.pk]
+    else:
+        sections = _personal_sections(project, [user], window, now)[user.pk]
     is_executive = policy.role_in(user, project) == Role.EXECUTIVE
     return Digest(
         project=project,
@@ -605,7 +771,7 @@ def build_digest(*, project: Project, user: User, now: datetime.datetime | None 
         meeting_at=agenda.next_meeting_at,
         sections=sections,
         agenda=agenda,
-        status=weekly_status(project) if is_executive else None,
+        status=_shared(project, "status", lambda: weekly_status(project)) if is_executive else None,
     )
 
 
@@ -636,6 +802,10 @@ def digest_subject(digest: Digest) -> str:
     )
 
 
+TEXT_TEMPLATE = "implementation/email/digest.txt"
+HTML_TEMPLATE = "implementation/email/digest.html"
+
+
 def render_digest_email(digest: Digest) -> EmailContent:
     """The digest as an e-mail, in the project's default language, with absolute links."""
     with translation.override(settings.LANGUAGE_CODE):
@@ -653,8 +823,24 @@ def render_digest_email(digest: Digest) -> EmailContent:
             "agenda_url": _link("implementation:agenda", digest.project.code),
             "opt_out_url": _opt_out_url(digest.project),
         }
+        context["agenda_text"] = _rendered_agenda(digest.agenda, TEXT_TEMPLATE, context)
+        context["agenda_html"] = _rendered_agenda(digest.agenda, HTML_TEMPLATE, context)
         return EmailContent(
             subject=digest_subject(digest),
-            text=render_to_string("implementation/email/digest.txt", context),
-            html=render_to_string("implementation/email/digest.html", context),
+            text=render_to_string(TEXT_TEMPLATE, context),
+            html=render_to_string(HTML_TEMPLATE, context),
         )
+
+
+def _rendered_agenda(agenda: Agenda, template: str, context: dict) -> str:
+    """The agenda part of the e-mail (the template's "agenda" partial). It is the same for
+    every member, so inside `shared_project_parts` it is rendered once per project."""
+
+    def render() -> str:
+        return render_to_string(f"{template}#agenda", context)
+
+    if _shared_parts.get() is None:
+        return render()
+    key = f"rendered {template} {context['language']}"
+    shared_agenda, rendered = _shared(agenda.project, key, lambda: (agenda, render()))
+    return rendered if shared_agenda is agenda else render()

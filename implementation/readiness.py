@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery, Window
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -447,6 +447,9 @@ class Panel:
     kpis_without_baseline: list[dict]
     uat_signoffs: list[dict]
     as_of: datetime.datetime | None = None
+    # How many blocking and deferred defects there are, listed or not (see panel()).
+    blocking_total: int = 0
+    deferred_total: int = 0
 
     @property
     def ready(self) -> bool:
@@ -468,10 +471,13 @@ def _name(first: str, last: str, username: str) -> str:
     return f"{first} {last}".strip() or username
 
 
-def panel(project: Project) -> Panel:
-    """Everything the readiness page shows, in a fixed number of queries (about 17)."""
+def panel(project: Project, *, defect_rows: int | None = None) -> Panel:
+    """Everything the readiness page shows, in a fixed number of queries (about 17).
+
+    The page passes `defect_rows` to list only the first blocking and deferred defects (a
+    late UAT can leave thousands); the go-live sign-off's snapshot lists them all."""
     facts = load_facts([project])[project.pk]
-    blocking = list(
+    blocking = (
         Defect.objects.filter(
             project=project,
             severity__in=[Severity.CRITICAL, Severity.HIGH],
@@ -481,11 +487,16 @@ def panel(project: Project) -> Panel:
         .values("number", "title", "severity", "status")
     )
     # Every deferred defect is listed, whatever its severity: signatories accept them all.
-    deferred = list(
+    # The window gives their number with the rows, even when only the first are fetched.
+    deferred = (
         Defect.objects.filter(project=project, status=DefectStatus.DEFERRED)
         .order_by("number")
         .values("number", "title", "severity", "deferral_reason", "workaround", "target_date")
+        .annotate(total=Window(Count("pk")))
     )
+    if defect_rows is not None:
+        blocking, deferred = blocking[:defect_rows], deferred[:defect_rows]
+    blocking, deferred = list(blocking), list(deferred)
     migration = [
         {
             "name": row["name"],
@@ -588,6 +599,8 @@ def panel(project: Project) -> Panel:
         hypercare_team=team,
         kpis_without_baseline=kpis,
         uat_signoffs=signoffs,
+        blocking_total=facts.open_critical + facts.open_high,
+        deferred_total=deferred[0]["total"] if deferred else 0,
     )
 
 

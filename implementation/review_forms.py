@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from implementation.choices import OPEN_ACTION_STATUSES, ActionItemStatus
 from implementation.models import ActionItem, ReviewMeeting
 from implementation.selectors.reviews import members_of
+from projects.filters import ProjectCodeFilter
 from projects.forms import DateInput
 from projects.models import User
 
@@ -93,9 +94,7 @@ class ActionStatusForm(forms.Form):
 class ActionItemFilter(django_filters.FilterSet):
     """One filter for the action list page and the API."""
 
-    project = django_filters.CharFilter(
-        field_name="project__code", lookup_expr="iexact", label=_("Project code")
-    )
+    project = ProjectCodeFilter(label=_("Project code"))
     status = django_filters.ChoiceFilter(
         label=_("Status"),
         choices=[(UNRESOLVED, _("Open or in progress")), *ActionItemStatus.choices],

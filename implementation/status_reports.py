@@ -27,6 +27,7 @@ from django.db.models.functions import TruncDate
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from weasyprint import HTML
 
 from implementation.digest import weekly_status
@@ -42,7 +43,7 @@ from projects.models import Project
 from projects.policy import Capability
 from uat.choices import DefectStatus, Severity, SignoffStatus
 from uat.models import Defect, DefectEvent, SignOff
-from uat.pdf import StaticOnlyFetcher, page_counter, static_root
+from uat.pdf import PDF_LIST_LIMIT, Capped, StaticOnlyFetcher, capped, page_counter, static_root
 from uat.selectors.cycles import cycle_statuses, project_current_cycle
 from uat.services.signoffs import enqueue_on_commit
 
@@ -178,6 +179,32 @@ class TrendDay:
     closed: int
 
 
+def _more_on_page(more: int) -> str:
+    return ngettext(
+        "and %(count)s more (listed on the project's pages)",
+        "and %(count)s more (listed on the project's pages)",
+        more,
+    ) % {"count": more}
+
+
+def _earlier_days(more: int) -> str:
+    return ngettext(
+        "and %(count)s earlier day (counted in the totals)",
+        "and %(count)s earlier days (counted in the totals)",
+        more,
+    ) % {"count": more}
+
+
+def _first_rows(queryset) -> Capped:
+    """The first PDF_LIST_LIMIT rows of `queryset` and a note for the rest, in two queries
+    whatever the number of rows: a busy week records hundreds of changes, and laying out
+    each of them would outlast the build's time target."""
+    total = queryset.count()
+    rows = list(queryset[:PDF_LIST_LIMIT])
+    more = max(total - PDF_LIST_LIMIT, 0)
+    return Capped(rows, more, _more_on_page(more) if more else "")
+
+
 def _label(choices, value) -> str:
     try:
         return str(choices(value).label)
@@ -209,6 +236,8 @@ def _uat(project: Project, zone) -> dict | None:
         return None
     state = cycle_statuses([cycle])[cycle.pk]
     trend = _defect_trend(cycle, zone)
+    # The latest days are the ones a weekly report is about; the totals still count every day.
+    shown = capped(reversed(trend), _earlier_days)
     return {
         "cycle": cycle,
         "state": state,
@@ -217,7 +246,7 @@ def _uat(project: Project, zone) -> dict | None:
             (severity.label, state.open_defects.get(severity.value, 0)) for severity in Severity
         ],
         "open_total": sum(state.open_defects.values()),
-        "trend": trend,
+        "trend": Capped(shown.rows[::-1], shown.more, shown.note),
         "opened_total": sum(row.opened for row in trend),
         "closed_total": sum(row.closed for row in trend),
     }
@@ -231,12 +260,12 @@ def status_report_context(report: WeeklyStatusReport) -> dict:
     today = timezone.localtime(now, zone).date()
     summary = weekly_status(project)
     since = now - datetime.timedelta(days=CHANGES_DAYS)
-    changes = list(
+    changes = _first_rows(
         ConfigurationChange.objects.filter(project=project, recorded_at__gte=since)
         .select_related("recorded_by")
         .order_by("number")
     )
-    signoffs = list(SignOff.objects.filter(project=project).order_by("number"))
+    signoffs = _first_rows(SignOff.objects.filter(project=project).order_by("number"))
     kpis = kpi_selectors.with_latest(Kpi.objects.filter(project=project).order_by("name"))
     rows = kpi_selectors.kpi_rows(kpis, project=project, today=today)
     return {
@@ -248,24 +277,31 @@ def status_report_context(report: WeeklyStatusReport) -> dict:
         "changes": changes,
         "changes_days": CHANGES_DAYS,
         "uat": _uat(project, zone),
-        "signoffs": [
-            {
-                "signoff": signoff,
-                "status": _label(SignoffStatus, signoff.status),
-                "signed_on": signoff.concluded_at
-                if signoff.status == SignoffStatus.SIGNED
-                else None,
-            }
-            for signoff in signoffs
-        ],
-        "kpis": [
-            {
-                "kpi": row.kpi,
-                "status": _label(KpiStatus, row.figures.status),
-                "colour": STATUS_COLOURS.get(row.figures.status, "#616e7c"),
-            }
-            for row in rows
-        ],
+        "signoffs": Capped(
+            [
+                {
+                    "signoff": signoff,
+                    "status": _label(SignoffStatus, signoff.status),
+                    "signed_on": signoff.concluded_at
+                    if signoff.status == SignoffStatus.SIGNED
+                    else None,
+                }
+                for signoff in signoffs
+            ],
+            signoffs.more,
+            signoffs.note,
+        ),
+        "kpis": capped(
+            [
+                {
+                    "kpi": row.kpi,
+                    "status": _label(KpiStatus, row.figures.status),
+                    "colour": STATUS_COLOURS.get(row.figures.status, "#616e7c"),
+                }
+                for row in rows
+            ],
+            _more_on_page,
+        ),
         "page_counter": page_counter(),
         "language": translation.get_language() or settings.LANGUAGE_CODE,
     }

@@ -33,6 +33,9 @@ TICK = "#5b6573"
 
 FULL_SIZE = (640, 260)
 COMPACT_SIZE = (220, 90)
+# A compact chart is about 200 px wide: more dots than this only overlap, and drawing them
+# (each with its tooltip) made an overview of ten long-measured KPIs slow.
+COMPACT_POINTS = 60
 
 STATUS_ORDER = (
     KpiStatus.ACHIEVED,
@@ -147,6 +150,20 @@ def _anchor(x: float, text: str, font_size: int, start: float, end: float) -> st
     return "middle"
 
 
+def thin(
+    points: Sequence[tuple[datetime.date, Decimal]], most: int
+) -> list[tuple[datetime.date, Decimal]]:
+    """At most about `most` of the points (sorted by date), evenly spread, always keeping the
+    first, the last, the lowest and the highest, so the line keeps its range and ends."""
+    if len(points) <= most:
+        return list(points)
+    values = [value for _day, value in points]
+    keep = {0, len(points) - 1, values.index(min(values)), values.index(max(values))}
+    step = (len(points) - 1) / max(most - len(keep), 1)
+    keep.update(round(index * step) for index in range(max(most - len(keep), 1) + 1))
+    return [points[index] for index in sorted(keep)]
+
+
 def _describe(
     *,
     name: str,
@@ -231,8 +248,9 @@ def kpi_chart(
     compact: bool = False,
 ) -> SafeString:
     """One KPI over time as an SVG line chart; width and height default to 640x260 (220x90
-    when compact). Missing baseline or target parts are left out; with neither a baseline nor a
-    measurement there is nothing to draw and the chart says so."""
+    when compact, where at most about COMPACT_POINTS measurements are drawn: see thin()).
+    Missing baseline or target parts are left out; with neither a baseline nor a measurement
+    there is nothing to draw and the chart says so."""
     default_w, default_h = COMPACT_SIZE if compact else FULL_SIZE
     width, height = max(int(width or default_w), 60), max(int(height or default_h), 40)
     unit = unit or ""
@@ -241,6 +259,8 @@ def kpi_chart(
         ((day, value) for day, value in ((d, _decimal(v)) for d, v in points) if value is not None),
         key=lambda point: point[0],
     )
+    if compact:
+        measured = thin(measured, COMPACT_POINTS)
     description = _describe(
         name=name,
         unit=unit,

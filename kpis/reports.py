@@ -35,6 +35,7 @@ from kpis.charts import (
     format_number,
     kpi_chart,
     status_bar,
+    thin,
     with_unit,
 )
 from kpis.choices import Cadence, Direction, KpiCategory, KpiStatus
@@ -51,6 +52,10 @@ logger = logging.getLogger(__name__)
 
 TEMPLATE = "kpis/report_pdf.html"
 NOTES_SHOWN = 3
+# A chart draws at most about this many measurements (thin() keeps the ends, the lowest and the
+# highest): a daily KPI has hundreds, each a marker WeasyPrint lays out and paints, and on a
+# 640-wide chart more than this are not told apart anyway.
+CHART_POINTS = 60
 CHART_HEIGHT = 180  # x 640 wide (the full chart's width): see report-pdf.css
 
 
@@ -237,7 +242,7 @@ def _section(kpi: Kpi, figures, points: list, notes: dict, today: datetime.date)
             baseline_date=kpi.baseline_date,
             target=kpi.target_value,
             target_date=kpi.target_date,
-            points=points,
+            points=thin(points, CHART_POINTS),
             today=today,
             direction=kpi.direction,
             height=CHART_HEIGHT,

@@ -33,6 +33,8 @@ def project_list(*, user, filters: dict | None = None) -> QuerySet[Project]:
 
 def project_get(*, user, code: str) -> Project:
     """One project the user can see, by code; 404 for everyone else."""
+    if "\x00" in code:  # no code holds a NUL, and PostgreSQL refuses one in a query
+        raise Http404(_("No project matches the given query."))
     project = _with_viewer_role(Project.objects.visible_to(user), user).filter(code=code).first()
     if project is None:
         raise Http404(_("No project matches the given query."))

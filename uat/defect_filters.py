@@ -5,7 +5,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from projects.filters import PkFilter
+from projects.filters import PkFilter, ProjectCodeFilter
 from projects.models import Project
 from uat.choices import OPEN_STATUSES, DefectStatus, Severity
 from uat.models import Attachment, Defect, DefectComment
@@ -20,9 +20,7 @@ class DefectFilter(django_filters.FilterSet):
     """
 
     q = django_filters.CharFilter(method="filter_search", label=_("Search"))
-    project = django_filters.CharFilter(
-        field_name="project__code", lookup_expr="iexact", label=_("Project code")
-    )
+    project = ProjectCodeFilter(label=_("Project code"))
     severity = django_filters.ChoiceFilter(
         choices=Severity.choices, label=_("Severity"), empty_label=_("All severities")
     )

@@ -17,6 +17,7 @@ import mimetypes
 import urllib.parse
 import urllib.request
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -147,6 +149,47 @@ class SignatureRow:
     signed_at: datetime.datetime | None
     comment: str
     signature_hash: str
+
+
+# A PDF prints at most this many rows of a list that grows with the data: past a few hundred
+# rows the layout alone outlasts the builds' time targets, and nobody reads page 30 of a
+# go/no-go. The snapshot (and its hash) still holds every row.
+PDF_LIST_LIMIT = 100
+
+
+def more_in_snapshot(more: int) -> str:
+    """The line under a cut list of a sign-off PDF."""
+    return ngettext(
+        "and %(count)s more (listed in the sign-off's snapshot)",
+        "and %(count)s more (listed in the sign-off's snapshot)",
+        more,
+    ) % {"count": more}
+
+
+@dataclass
+class Capped:
+    """The first rows of a list, how many were left out and the line that says so."""
+
+    rows: list
+    more: int = 0
+    note: str = ""
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self):
+        return len(self.rows)
+
+    @property
+    def total(self) -> int:
+        return len(self.rows) + self.more
+
+
+def capped(rows, message: Callable[[int], str] = more_in_snapshot, limit: int = PDF_LIST_LIMIT):
+    """`rows` cut to `limit`, with `message(left out)` as the note when some were."""
+    rows = list(rows)
+    more = max(len(rows) - limit, 0)
+    return Capped(rows[:limit], more, message(more) if more else "")
 
 
 # Criteria whose numbers are percentages.
@@ -358,6 +401,14 @@ def _signatures(signoff) -> list[SignatureRow]:
     return rows
 
 
+def _cut_go_live(sections: dict) -> dict:
+    """The go-live sections with every list that grows with the project cut for print (the
+    sign-off page shows them whole)."""
+    cutover = sections["cutover"] | {"incomplete": capped(sections["cutover"]["incomplete"])}
+    lists = ("blocking_defects", "migration", "hypercare_team", "kpis_without_baseline")
+    return sections | {key: capped(sections[key]) for key in lists} | {"cutover": cutover}
+
+
 def _css_string(text: str) -> str:
     # Goes into a <style> element: no quote, backslash or "<" (a "</style>") may pass as is.
     escaped = text.replace("\\", "\\5c ").replace('"', "\\22 ").replace("<", "\\3c ")
@@ -409,7 +460,7 @@ def signoff_pdf_context(signoff) -> dict:
     checklist = content.get("checklist", [])
     is_go_live = signoff.kind == SignoffKind.GO_LIVE
     is_hypercare = signoff.kind == SignoffKind.HYPERCARE_EXIT
-    go_live = go_live_sections(signoff.project, content) if is_go_live else {}
+    go_live = _cut_go_live(go_live_sections(signoff.project, content)) if is_go_live else {}
     hypercare = hypercare_exit_sections(signoff.project, content) if is_hypercare else {}
     explained = go_live or hypercare
     reasons = {row["key"]: row["reasons"] for row in explained.get("criteria", [])}
@@ -444,13 +495,13 @@ def signoff_pdf_context(signoff) -> dict:
         "hypercare": hypercare,
         "is_go_live": is_go_live,
         "is_hypercare": is_hypercare,
-        "deferred": _deferred(content.get("deferred_defects", [])),
-        "changes": changes,
+        "deferred": capped(_deferred(content.get("deferred_defects", []))),
+        "changes": capped(changes),
         "defects": defects,
         "scope": scope,
-        "checklist": checklist,
+        "checklist": capped(checklist),
         "mandatory_total": sum(1 for item in checklist if item["mandatory"]),
-        "uat_signoffs": uat_signoffs,
+        "uat_signoffs": capped(uat_signoffs),
         "signatures": _signatures(signoff),
         "page_counter": page_counter(),
         "language": translation.get_language() or settings.LANGUAGE_CODE,

@@ -30,12 +30,15 @@ class ConfigurationChangeSerializer(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(slug_field="code", read_only=True)
     display_number = serializers.CharField(read_only=True)
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    approved_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    phase = serializers.SlugRelatedField(slug_field="kind", read_only=True)
+    phase = serializers.SlugRelatedField(slug_field="kind", read_only=True, allow_null=True)
     supersedes = serializers.SlugRelatedField(
         slug_field="number",
         read_only=True,
+        allow_null=True,
         help_text=gettext_lazy("Number of the entry this one corrects."),
     )
     superseded_by = serializers.SerializerMethodField(
@@ -44,6 +47,7 @@ class ConfigurationChangeSerializer(serializers.ModelSerializer):
     defect = serializers.SlugRelatedField(
         slug_field="number",
         read_only=True,
+        allow_null=True,
         help_text=gettext_lazy("Number of the defect this change fixes."),
     )
 

@@ -35,7 +35,7 @@ from kpis.api.kpis import body_of, project_for_writing
 from kpis.models import DIGITS, LARGEST_VALUE
 from projects import policy
 from projects.api.fields import ProjectMemberField, SafeDateTimeField
-from projects.filters import MAX_PK, PkFilter
+from projects.filters import MAX_PK, PkFilter, ProjectCodeFilter
 from projects.models import Project
 from projects.policy import Capability, declare
 
@@ -72,9 +72,7 @@ def pk_in_body(data, field: str, message: str) -> int:
 
 
 def project_filter():
-    return django_filters.CharFilter(
-        field_name="project__code", lookup_expr="iexact", label=gettext_lazy("Project code")
-    )
+    return ProjectCodeFilter(label=gettext_lazy("Project code"))
 
 
 def enum_field(choices, component_name: str) -> type[serializers.ChoiceField]:

@@ -127,6 +127,11 @@ class ActivitySerializer(serializers.ModelSerializer):
         read_only=True, help_text=gettext_lazy("Department and role in words, or everyone.")
     )
     kind = CommunicationKindField(read_only=True)
+    # Blank when the activity is for every department or role.
+    audience_department = serializers.ChoiceField(
+        choices=Department.choices, allow_blank=True, read_only=True
+    )
+    audience_role = serializers.ChoiceField(choices=Role.choices, allow_blank=True, read_only=True)
     status = ActivityStatusField(read_only=True)
     owner = serializers.CharField(source="owner.username", read_only=True)
     created_by = serializers.CharField(source="created_by.username", read_only=True)
@@ -160,6 +165,7 @@ class EndUserSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text=gettext_lazy("The team member this end user is, if any."),
     )
+    email = serializers.EmailField(read_only=True, allow_blank=True)
     trained = serializers.BooleanField(
         read_only=True, help_text=gettext_lazy("Attended at least one training session.")
     )

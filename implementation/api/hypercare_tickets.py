@@ -52,9 +52,9 @@ from uat.models import TestCycle
 
 POLICY = (
     "project members read tickets, their comments, files and history; raising, commenting "
-    "and attaching need raise_tickets (or the support team); editing, converting and "
-    "linking are for the support team; moves follow the workflow (support team, or the "
-    "reporter closing or reopening)"
+    "and attaching need raise_tickets (or the support team); editing and linking are for "
+    "the support team, converting also needs log_defects; moves follow the workflow "
+    "(support team, or the reporter closing or reopening)"
 )
 BOARD_POLICY = "project members read the triage board; it is computed, never written"
 TicketStatusField = enum_field(TicketStatus, "TicketStatusEnum")
@@ -80,7 +80,8 @@ def tickets_visible_to(user) -> QuerySet[Ticket]:
             "defect",
             "configuration_change",
         )
-        .order_by("project__code", "-number")
+        # By the project's key, not its code: the (project, number) index serves a page.
+        .order_by("project_id", "-number")
     )
 
 

@@ -36,8 +36,10 @@ class TransitionSerializer(serializers.ModelSerializer):
 
 class PhaseSerializer(serializers.ModelSerializer):
     project = serializers.CharField(source="project.code", read_only=True)
-    owner = UserSummarySerializer(read_only=True)
-    waived_by = serializers.CharField(source="waived_by.username", read_only=True, default=None)
+    owner = UserSummarySerializer(read_only=True, allow_null=True)
+    waived_by = serializers.CharField(
+        source="waived_by.username", read_only=True, default=None, allow_null=True
+    )
     items_total = serializers.IntegerField(read_only=True)
     items_done = serializers.IntegerField(read_only=True)
     mandatory_open = serializers.IntegerField(read_only=True)
@@ -104,8 +106,13 @@ class PhaseReopenSerializer(serializers.Serializer):
 class ChecklistItemSerializer(serializers.ModelSerializer):
     project = serializers.CharField(source="phase.project.code", read_only=True)
     phase = serializers.CharField(source="phase.kind", read_only=True)
-    owner = serializers.CharField(source="owner.username", read_only=True, default=None)
-    done_by = serializers.CharField(source="done_by.username", read_only=True, default=None)
+    owner = serializers.CharField(
+        source="owner.username", read_only=True, default=None, allow_null=True
+    )
+    done_by = serializers.CharField(
+        source="done_by.username", read_only=True, default=None, allow_null=True
+    )
+    evidence_url = serializers.URLField(read_only=True, allow_blank=True)
     is_done = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -256,7 +263,7 @@ class PhaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return self._fresh()
 
     @extend_schema(responses={200: TransitionSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request, pk=None):
         phase = self.get_object()
         transitions = phase.transitions.select_related("actor").order_by("at", "pk")

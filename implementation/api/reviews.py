@@ -18,6 +18,7 @@ from implementation.selectors import reviews as selectors
 from implementation.services import reviews as services
 from projects import policy
 from projects.api.serializers import UserSummarySerializer
+from projects.filters import ProjectCodeFilter
 from projects.models import Project, User
 from projects.policy import Capability, declare
 from projects.selectors import project_get
@@ -87,7 +88,7 @@ class ReviewMeetingUpdateSerializer(serializers.Serializer):
 
 class ActionItemSerializer(serializers.ModelSerializer):
     project = serializers.CharField(source="project.code", read_only=True)
-    owner = UserSummarySerializer(read_only=True)
+    owner = UserSummarySerializer(read_only=True, allow_null=True)
     raised_in = serializers.PrimaryKeyRelatedField(read_only=True)
     is_overdue = serializers.SerializerMethodField()
 
@@ -177,9 +178,7 @@ class AgendaSerializer(serializers.Serializer):
 
 
 class ReviewMeetingFilter(django_filters.FilterSet):
-    project = django_filters.CharFilter(
-        field_name="project__code", lookup_expr="iexact", label=gettext_lazy("Project code")
-    )
+    project = ProjectCodeFilter(label=gettext_lazy("Project code"))
 
     class Meta:
         model = ReviewMeeting

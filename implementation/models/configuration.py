@@ -108,6 +108,15 @@ class ConfigurationChange(models.Model):
         indexes = [
             models.Index(fields=["project", "-applied_at"], name="config_change_applied_idx"),
             models.Index(fields=["project", "area"], name="config_change_area_idx"),
+            # The log joins each entry to its correction (supersedes is unique, nearly always
+            # empty). After ANALYZE, SQLite reads the unique index's statistics as "20,000
+            # rows a key" (every empty value counts as one key) and scans the table for each
+            # entry shown; this index holds only the corrections, so the join stays a lookup.
+            models.Index(
+                fields=["supersedes"],
+                condition=models.Q(supersedes__isnull=False),
+                name="config_change_supersedes_idx",
+            ),
         ]
 
     def __str__(self) -> str:

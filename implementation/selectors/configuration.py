@@ -62,7 +62,7 @@ def configuration_changes_visible_to(user) -> QuerySet[ConfigurationChange]:
         ConfigurationChange.objects.filter(
             project__in=Project.objects.visible_to(user).values("pk")
         )
-    ).order_by("project__code", "-number")
+    ).order_by("project_id", "-number")  # the (project, number) index serves a page
 
 
 def configuration_change_get_by_pk(*, user, pk: int) -> ConfigurationChange:

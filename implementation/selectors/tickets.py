@@ -10,7 +10,20 @@ loaded, so the number of queries does not grow with the number of tickets.
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -239,27 +252,85 @@ class Column:
     label: str
     tickets: list
     breached: int
+    # Open tickets in the column, shown or not: a column shows at most BOARD_CARDS cards.
+    count: int = 0
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.tickets)
+
+
+# A hypercare week can leave thousands of tickets open; a column shows the ones breaching
+# soonest and links to the full (paginated) list for the rest, so the board stays light.
+BOARD_CARDS = 50
+
+
+def _board_breach(now: datetime.datetime) -> Q:
+    """implementation.hypercare.board's is_breached as SQL: the clock running now is past
+    due, or the response came late."""
+    return (
+        Q(acknowledged_at__isnull=True, response_due_at__lt=now)
+        | Q(acknowledged_at__isnull=False, resolution_due_at__lt=now)
+        | Q(acknowledged_at__gt=F("response_due_at"))
+    )
 
 
 def board_columns(
-    *, user, project: Project, unassigned_only: bool = False, now=None
+    *,
+    user,
+    project: Project,
+    unassigned_only: bool = False,
+    now=None,
+    limit: int = BOARD_CARDS,
 ) -> list[Column]:
-    """The triage board: one column per severity, open tickets breaching soonest first;
-    each card has `next_due_at`, `is_breached` and the working time left (`left_text`)."""
+    """The triage board: one column per severity, open tickets breaching soonest first,
+    at most `limit` cards each (`count` and `breached` cover every open ticket); each card
+    has `next_due_at`, `is_breached` and the working time left (`left_text`).
+
+    One query: window functions rank the tickets of each severity and count them, so only
+    the cards shown are loaded, however many tickets are open."""
     _ensure_visible(user, project)
     now = now or timezone.now()
     hours = working_time(project)
+    tickets = Ticket.objects.filter(project=project, status__in=OPEN_TICKET_STATUSES)
+    if unassigned_only:
+        tickets = tickets.filter(assignee__isnull=True)
+    column = {"partition_by": [F("severity")]}
+    breach = _board_breach(now)
+    tickets = (
+        tickets.annotate(
+            next_due_at=Case(
+                When(acknowledged_at__isnull=True, then=F("response_due_at")),
+                default=F("resolution_due_at"),
+            ),
+            is_breached=ExpressionWrapper(breach, output_field=BooleanField()),
+            rank=Window(
+                RowNumber(),
+                order_by=[F("next_due_at").asc(), F("created_at").asc(), F("pk").asc()],
+                **column,
+            ),
+            column_count=Window(Count("pk"), **column),
+            column_breached=Window(
+                Sum(Case(When(breach, then=Value(1)), default=Value(0))), **column
+            ),
+        )
+        .filter(rank__lte=limit)
+        .select_related("assignee")
+        .order_by("severity", "rank")
+    )
+    by_severity: dict[str, list[Ticket]] = {severity: [] for severity in Severity.values}
+    for ticket in tickets:
+        ticket.left_text = working_text(sla.working_between(now, ticket.next_due_at, hours))
+        by_severity[ticket.severity].append(ticket)
     columns = []
-    for severity, tickets in hypercare.board(project, now).items():
-        cards = [t for t in tickets if not unassigned_only or t.assignee_id is None]
-        for ticket in cards:
-            ticket.left_text = working_text(sla.working_between(now, ticket.next_due_at, hours))
+    for severity, cards in by_severity.items():
         columns.append(
             Column(
                 severity=severity,
                 label=Severity(severity).label,
                 tickets=cards,
-                breached=sum(1 for t in cards if t.is_breached),
+                breached=cards[0].column_breached if cards else 0,
+                count=cards[0].column_count if cards else 0,
             )
         )
     return columns

@@ -150,6 +150,14 @@ def _unfinished_dependencies(task: CutoverTask) -> list[str]:
     ]
 
 
+def ensure_may_move_task(actor: User, task: CutoverTask) -> None:
+    """Refuse (403) before anything else is read: cutover managers move any task, a task's
+    owner their own."""
+    policy.ensure(actor, task.project, Capability.VIEW_PROJECT)
+    if not policy.can_run_cutover_task(actor, task):
+        raise PermissionDenied(_("Only the task's owner or a cutover manager moves this task."))
+
+
 def cutover_task_move(
     *,
     actor: User,
@@ -161,9 +169,7 @@ def cutover_task_move(
     """Move a task on the run-sheet: start it, finish it, block it (with a reason) or take
     it up again. `at` records a move after the fact; it is never in the future."""
     project = task.project
-    policy.ensure(actor, project, Capability.VIEW_PROJECT)
-    if not policy.can_run_cutover_task(actor, task):
-        raise PermissionDenied(_("Only the task's owner or a cutover manager moves this task."))
+    ensure_may_move_task(actor, task)
     now = timezone.now()
     at = at or now
     if at > now:

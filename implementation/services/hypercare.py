@@ -365,6 +365,14 @@ def may_move(actor: User, ticket: Ticket, target: str) -> bool:
     }
 
 
+def ensure_may_move_ticket(actor: User, ticket: Ticket) -> None:
+    """Refuse (403) before the move is read: the support team moves tickets, the reporter
+    their own (which moves, may_move decides)."""
+    policy.ensure(actor, ticket.project, Capability.VIEW_PROJECT)
+    if not (policy.can_handle_tickets(actor, ticket.project) or ticket.reporter_id == actor.pk):
+        raise PermissionDenied(_("Only the support team or the reporter moves this ticket."))
+
+
 def ticket_transition(*, actor: User, ticket: Ticket, status: str, comment: str = "") -> Ticket:
     """Move a ticket along its workflow; a reopen needs a comment and restarts the
     resolution clock."""

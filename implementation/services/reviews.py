@@ -233,13 +233,19 @@ def action_item_update(*, actor: User, item: ActionItem, **changes) -> ActionIte
     return locked
 
 
+def ensure_may_change_status(actor: User, item: ActionItem) -> None:
+    """Refuse (403) before the request is read: review runners move any item, an owner
+    their own."""
+    if not policy.can_update_action_item(actor, item):
+        policy.ensure(actor, item.project, Capability.MANAGE_REVIEWS)
+
+
 def action_item_change_status(*, actor: User, item: ActionItem, status: str) -> ActionItem:
     """Move an item to another status; done and cancelled close it, the others reopen it.
 
     Asking for the status it already has changes nothing (a second tap is harmless).
     """
-    if not policy.can_update_action_item(actor, item):
-        policy.ensure(actor, item.project, Capability.MANAGE_REVIEWS)
+    ensure_may_change_status(actor, item)
     _ensure_status(status)
     with transaction.atomic():
         locked = _lock_item(item)

@@ -210,6 +210,7 @@ def _messages_of(form) -> str:
 def task_move(request, project, number):
     """Start, finish, block (with a reason) or take up a task again."""
     task = selectors.cutover_task_get(user=request.user, project=project, number=number)
+    services.ensure_may_move_task(request.user, task)
     form = MoveForm(request.POST)
     if form.is_valid():
         try:

@@ -30,6 +30,10 @@ from uat.models import SignOff
 
 TEMPLATES = "implementation/golive"
 PERCENT_CRITERIA = {"training_coverage"}
+# A late UAT can leave thousands of blocking or deferred defects: the page lists the first
+# ones and links to the defect list (paginated) for the rest. The go-live sign-off's
+# snapshot still lists them all (implementation.readiness.snapshot_content).
+DEFECT_ROWS = 50
 
 
 def url_or_none(name: str, *args) -> str | None:
@@ -124,7 +128,7 @@ def _signoffs(project) -> list[dict]:
 
 
 def readiness_context(request, project) -> dict:
-    panel = readiness.panel(project)
+    panel = readiness.panel(project, defect_rows=DEFECT_ROWS)
     facts = panel.facts
     plan = services.golive_plan_of(project)
     user = request.user
@@ -142,10 +146,12 @@ def readiness_context(request, project) -> dict:
             }
             for row in panel.blocking_defects
         ],
+        "blocking_more": panel.blocking_total - len(panel.blocking_defects),
         "deferred_defects": [
             row | {"severity_label": _label(Severity, row["severity"])}
             for row in panel.deferred_defects
         ],
+        "deferred_more": panel.deferred_total - len(panel.deferred_defects),
         "migration": _migration_rows(project, panel.migration),
         "incomplete_tasks": _incomplete_tasks(panel.cutover_tasks),
         "rehearsal": panel.rehearsal

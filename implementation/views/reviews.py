@@ -297,6 +297,7 @@ def action_edit(request, project, pk):
 def action_status(request, project, pk):
     """One tap: review runners move any item, an owner their own (the service decides)."""
     item = selectors.action_item_get(user=request.user, project=project, pk=pk)
+    services.ensure_may_change_status(request.user, item)
     next_url = _safe_next(request, _action_list_url(project))
     form = ActionStatusForm(request.POST)
     if form.is_valid():

@@ -250,6 +250,7 @@ def ticket_detail(request, project, number):
 def ticket_transition(request, project, number):
     """Move a ticket; the service decides who may (PermissionDenied is a 403)."""
     ticket = selectors.ticket_get(user=request.user, project=project, number=number)
+    services.ensure_may_move_ticket(request.user, ticket)
     target = request.POST.get("status", "")
     form = TransitionForm(request.POST, auto_id=f"id_{target if target in S.values else 'move'}_%s")
     if form.is_valid():
@@ -477,7 +478,7 @@ def _board_context(request, project) -> dict:
         "project": project,
         "columns": columns,
         "breached": sum(column.breached for column in columns),
-        "total": sum(len(column.tickets) for column in columns),
+        "total": sum(column.count for column in columns),
         "unassigned_only": unassigned_only,
         "now": now,
     }

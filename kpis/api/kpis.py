@@ -29,6 +29,7 @@ from kpis.models import DIGITS as VALUE
 from kpis.models import LARGEST_VALUE, BaselineChange, Kpi
 from projects import policy
 from projects.api.fields import ProjectMemberField
+from projects.filters import ProjectCodeFilter
 from projects.policy import Capability, declare
 from projects.selectors import project_get
 
@@ -71,9 +72,7 @@ def with_figures(kpi: Kpi) -> Kpi:
 
 
 class KpiFilter(django_filters.FilterSet):
-    project = django_filters.CharFilter(
-        field_name="project__code", lookup_expr="iexact", label=gettext_lazy("Project code")
-    )
+    project = ProjectCodeFilter(label=gettext_lazy("Project code"))
     category = django_filters.ChoiceFilter(
         choices=KpiCategory.choices, label=gettext_lazy("Category")
     )

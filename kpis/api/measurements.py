@@ -31,7 +31,7 @@ from kpis.choices import MeasurementSource
 from kpis.models import DIGITS, LARGEST_VALUE, Measurement
 from kpis.services import Problem, RowProblems
 from projects import policy
-from projects.filters import MAX_PK, PkFilter
+from projects.filters import MAX_PK, PkFilter, ProjectCodeFilter
 from projects.policy import Capability, declare
 
 POLICY = (
@@ -55,10 +55,8 @@ MeasurementFilter = type(
     (django_filters.FilterSet,),
     {
         "__doc__": "Measurements by project code, KPI and date range (inclusive).",
-        "project": django_filters.CharFilter(
-            field_name="kpi__project__code",
-            lookup_expr="iexact",
-            label=gettext_lazy("Project code"),
+        "project": ProjectCodeFilter(
+            field_name="kpi__project__code", label=gettext_lazy("Project code")
         ),
         "kpi": PkFilter(field_name="kpi_id", label=gettext_lazy("KPI pk")),
         "from": django_filters.DateFilter(
@@ -123,7 +121,10 @@ class ProblemSerializer(serializers.Serializer):
 
 
 class RowProblemsSerializer(serializers.Serializer):
-    rows = ProblemSerializer(many=True)
+    """The rows' problems; a request whose project or shape is unusable gets field errors
+    ({"field": ["message"]}) instead, so `rows` is not always there."""
+
+    rows = ProblemSerializer(many=True, required=False)
 
 
 class CountSerializer(serializers.Serializer):

@@ -48,6 +48,8 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(request=ProjectCreateSerializer, responses={201: ProjectSerializer})
     def create(self, request):
+        # Refuse before reading the input: a 403, not field errors, for who may not create.
+        policy.ensure_can_create_project(request.user)
         serializer = ProjectCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         project = services.project_create(actor=request.user, **serializer.validated_data)

@@ -5,6 +5,7 @@ a pending request goes stale when a readiness number changes."""
 
 import datetime
 import io
+import json
 import re
 import unicodedata
 from decimal import Decimal
@@ -302,6 +303,49 @@ def test_words_are_not_frozen_but_written_when_the_document_is_rendered(
         "0",
     )
     assert row["reasons"] == ["1 critical defect is open."]  # no Vietnamese catalogue yet
+
+
+def test_the_pdf_prints_100_of_150_blocking_defects_and_the_snapshot_keeps_all(
+    project, ready, pm, pilot_user, executive
+):
+    Defect.objects.bulk_create(
+        Defect(
+            project=project,
+            number=number,
+            title=f"Invoice posting fails, case {number}",
+            severity=Severity.HIGH if number % 2 else Severity.CRITICAL,
+            status=DefectStatus.DEFERRED if number > 150 else DefectStatus.NEW,
+            deferral_reason="After go-live." if number > 150 else "",
+            reporter=pilot_user,
+        )
+        for number in range(1, 151 + 120)
+    )
+    signoff = request(pm, prepare(project, pm, (executive, "Sponsor")), OVERRIDE_REASON)
+
+    content = json.loads(signoff.snapshot_json)["content"]
+    html = signoff_pdf.render_signoff_html(signoff)
+    text = pdf_text(signoff)
+
+    # The snapshot (and so its hash) holds every row; the document prints the first 100.
+    assert len(content["blocking_defects"]) == 150
+    assert len(content["deferred_defects"]) == 120
+    blocking = html.split("Open critical and high defects", 1)[1].split("Data migration", 1)[0]
+    assert blocking.count('class="item"') == 100
+    assert "and 50 more (listed in the sign-off&#x27;s snapshot)" in blocking
+    deferred = html.split("Deferred defects", 1)[1].split("Signatures", 1)[0]
+    assert deferred.count('class="item"') == 100
+    assert "and 20 more (listed in the sign-off&#x27;s snapshot)" in deferred
+    assert "and 50 more (listed in the sign-off's snapshot)" in text
+    assert "and 20 more (listed in the sign-off's snapshot)" in text
+
+
+def test_a_short_list_prints_whole_without_a_more_line(project, ready, pm, pilot_user, executive):
+    make_red(project, pm, pilot_user, pilot_user)
+    signoff = request(pm, prepare(project, pm, (executive, "Sponsor")), OVERRIDE_REASON)
+
+    html = signoff_pdf.render_signoff_html(signoff)
+
+    assert 'class="more"' not in html
 
 
 # --- Freshness ------------------------------------------------------------------------------

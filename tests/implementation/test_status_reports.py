@@ -409,3 +409,45 @@ def test_with_redis_down_the_page_answers_and_the_sweep_builds_it_later(
     assert status_reports.status_report_sweep() == 1
     report.refresh_from_db()
     assert report.status == PdfStatus.READY
+
+
+def test_a_week_of_150_changes_prints_100_and_says_50_more(project, pm, record_change):
+    for n in range(150):
+        record_change(pm, setting=f"Setting {n:03d}")
+    report = WeeklyStatusReport.objects.create(project=project, requested_by=pm, week="2026-W48")
+
+    html = status_reports.render_status_html(report)
+    text = flat(" ".join(pdf_pages(status_reports.render_status_pdf(report))))
+
+    assert html.count('class="change-line"') == 100
+    assert "Setting 099" in html
+    assert "Setting 100" not in html
+    assert "and 50 more (listed on the project&#x27;s pages)" in html
+    assert "and 50 more (listed on the project's pages)" in text
+
+
+def test_a_long_defect_trend_prints_its_latest_100_days_and_counts_every_day(project, pm):
+    from tests.uat.test_cycles_factories import make_cycle
+    from uat.models import Defect
+
+    cycle = make_cycle(project, name="UAT round 1")
+    today = project.local_today()
+    Defect.objects.bulk_create(
+        Defect(project=project, number=n, title=f"Defect {n}", reporter=pm, cycle=cycle)
+        for n in range(1, 131)
+    )
+    for defect in Defect.objects.filter(cycle=cycle):
+        # One defect a day, from 129 days ago to today (noon, so the local day is that day).
+        day = today - datetime.timedelta(days=130 - defect.number)
+        Defect.objects.filter(pk=defect.pk).update(
+            created_at=datetime.datetime.combine(day, datetime.time(12), tzinfo=datetime.UTC)
+        )
+    report = WeeklyStatusReport.objects.create(project=project, requested_by=pm, week="2026-W48")
+
+    context = status_reports.status_report_context(report)
+    trend = context["uat"]["trend"]
+
+    assert len(trend) == 100
+    assert trend.rows[-1].day == today
+    assert trend.note == "and 30 earlier days (counted in the totals)"
+    assert context["uat"]["opened_total"] == 130

@@ -371,8 +371,18 @@ def test_phase_progress_fragment_counts_done_items(client, project, pm, viewer):
     assert response.status_code == 200
     body = content(response)
     assert "<html" not in body
-    assert 'id="phase-progress"' in body
+    assert "<span" not in body  # the counter's text only: the page keeps its element
     assert "1 of 8 items done · 6 mandatory open" in body
+
+
+def test_phase_page_counter_refreshes_with_the_newest_tick(client, project, pm):
+    client.force_login(pm)
+
+    body = content(client.get(url("phase", project, PhaseKind.DISCOVERY)))
+
+    assert 'id="phase-progress"' in body
+    assert 'hx-sync="this:queue last"' in body
+    assert 'hx-swap="innerHTML"' in body
 
 
 def test_completed_phase_page_shows_a_frozen_checklist(client, project, pm):

@@ -508,3 +508,25 @@ def test_fifty_kpis_render_as_blocks_quickly(project, pm):
     # About 6 s alone here (26 pages); the bound only catches a fall back to slow layouts
     # (tables, one KPI a page), with room for a loaded machine.
     assert seconds < 60
+
+
+def test_a_chart_of_300_measurements_draws_about_60_and_keeps_the_latest(project, pm):
+    today = project.local_today()
+    move_go_live(project, today + days(10))
+    daily = kpi(project, pm, "Invoice errors", baseline="50", cadence=Cadence.WEEKLY)
+    Measurement.objects.bulk_create(
+        Measurement(
+            kpi=daily,
+            measured_on=today - days(299 - n),
+            value=D(40 + n % 7),
+            recorded_by=pm,
+        )
+        for n in range(300)
+    )
+    report = BenefitsReport.objects.create(project=project, requested_by=pm, as_of=today)
+
+    html = reports.render_benefits_html(report)
+
+    markers = html.count("<circle") - 2  # less the baseline and target markers
+    assert reports.CHART_POINTS - 5 <= markers <= reports.CHART_POINTS + 5
+    assert "latest measurement 45" in html  # the last of the 300, kept

@@ -364,3 +364,20 @@ def test_two_hundred_defects_render_as_blocks_quickly(project, pm, key_user, pil
     assert all(signoff.snapshot_hash in flat(page) for page in pages)
     # About 2 s here; the bound only catches a fall back to slow layouts (tables: 3x).
     assert seconds < 15
+
+
+def test_150_changes_in_scope_print_100_and_say_50_more(project, pm, key_user, pilot_user):
+    cycle = passing_cycle(project, pilot_user)
+    for number in range(1, 151):
+        add_change(project, pm, number, setting=f"Setting {number:03d}")
+    signoff = signed(project, pm, cycle, (key_user, "Business owner"))
+
+    html = signoff_pdf.render_signoff_html(signoff)
+    text = flat("\n".join(pdf_pages(signoff_pdf.render_signoff_pdf(signoff))))
+
+    # The snapshot keeps the 150; the document prints the first 100.
+    assert signoff.snapshot_json.count('"setting":"Setting ') == 150
+    assert "CFG-100 " in text
+    assert "CFG-101 " not in text
+    assert "and 50 more (listed in the sign-off's snapshot)" in text
+    assert html.count("and 50 more") == 1

@@ -30,8 +30,9 @@ EXECUTION_POLICY = "project members read test runs; recording one needs run_test
 class ExitCriterionSerializer(serializers.Serializer):
     key = serializers.CharField()
     label = serializers.CharField()
-    threshold = serializers.DecimalField(max_digits=6, decimal_places=2)
-    actual = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+    # Wide enough for every threshold a cycle accepts (open-defect limits up to 32767).
+    threshold = serializers.DecimalField(max_digits=12, decimal_places=2)
+    actual = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
     met = serializers.BooleanField()
 
 

@@ -39,8 +39,8 @@ class DefectSerializer(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(slug_field="code", read_only=True)
     display_number = serializers.CharField(read_only=True)
     reporter = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    fixed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    fixed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Defect
@@ -157,7 +157,8 @@ class DefectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return selectors.defects_visible_to(self.request.user).order_by("project", "-number")
+        # By key, not by the project's name: a project's page is then read in its index order.
+        return selectors.defects_visible_to(self.request.user).order_by("project_id", "-number")
 
     def get_object(self):
         return selectors.defect_get_by_pk(user=self.request.user, pk=self.kwargs["pk"])

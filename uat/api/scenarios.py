@@ -38,6 +38,7 @@ class TestScenarioSerializer(serializers.ModelSerializer):
     configuration_change = serializers.SlugRelatedField(
         slug_field="number",
         read_only=True,
+        allow_null=True,
         help_text=gettext_lazy("Number of the configuration change this scenario tests."),
     )
     steps = StepSerializer(many=True, read_only=True)

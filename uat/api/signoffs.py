@@ -31,6 +31,7 @@ from rest_framework.response import Response
 from projects import policy
 from projects.api.fields import ProjectMemberField
 from projects.choices import PdfStatus
+from projects.filters import ProjectCodeFilter
 from projects.policy import Capability, declare
 from projects.selectors import project_get
 from uat.api.defects import ProjectCycleField
@@ -48,9 +49,7 @@ POLICY = (
 
 
 class SignoffFilter(django_filters.FilterSet):
-    project = django_filters.CharFilter(
-        field_name="project__code", lookup_expr="iexact", label=gettext_lazy("Project code")
-    )
+    project = ProjectCodeFilter(label=gettext_lazy("Project code"))
     status = django_filters.ChoiceFilter(
         choices=SignoffStatus.choices, label=gettext_lazy("Status")
     )
@@ -128,7 +127,9 @@ class SignoffSerializer(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(slug_field="code", read_only=True)
     display_number = serializers.CharField(read_only=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     signatories = serializers.SerializerMethodField()
     pdf = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
@@ -542,6 +543,16 @@ class SignoffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         policy.ensure(request.user, signoff.project, Capability.MANAGE_SIGNOFFS)
         created = services.signoff_new_round(actor=request.user, signoff=signoff)
         return self._reply(created, status.HTTP_201_CREATED)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # An error is JSON, and says so, even when the client asked for the PDF.
+        if response.status_code >= 400 and isinstance(
+            getattr(response, "accepted_renderer", None), PdfRenderer
+        ):
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response
 
     @extend_schema(
         responses={

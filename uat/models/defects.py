@@ -106,6 +106,9 @@ class Defect(models.Model):
         indexes = [
             models.Index(fields=["project", "status", "severity"], name="defect_status_idx"),
             models.Index(fields=["assignee", "status"], name="defect_assignee_idx"),
+            # The list filtered by severity, newest first: a deep page's keys come from this
+            # index alone (uat.views.defects.KeysFirstPaginator).
+            models.Index(fields=["project", "severity", "-number"], name="defect_severity_idx"),
         ]
 
     def __str__(self) -> str:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from projects import policy
-from projects.filters import PkFilter
+from projects.filters import PkFilter, ProjectCodeFilter
 from projects.models import Project
 from uat.choices import OPEN_STATUSES, DefectStatus, ExecutionResult, Severity
 from uat.models import CycleScenario, Defect, ScenarioStep, TestCycle, TestExecution
@@ -328,9 +328,7 @@ def execution_get_by_pk(*, user, pk: int) -> TestExecution:
 
 
 class CycleFilter(django_filters.FilterSet):
-    project = django_filters.CharFilter(
-        field_name="project__code", lookup_expr="iexact", label=gettext_lazy("Project code")
-    )
+    project = ProjectCodeFilter(label=gettext_lazy("Project code"))
 
     class Meta:
         model = TestCycle
@@ -338,10 +336,8 @@ class CycleFilter(django_filters.FilterSet):
 
 
 class ExecutionFilter(django_filters.FilterSet):
-    project = django_filters.CharFilter(
-        field_name="entry__cycle__project__code",
-        lookup_expr="iexact",
-        label=gettext_lazy("Project code"),
+    project = ProjectCodeFilter(
+        field_name="entry__cycle__project__code", label=gettext_lazy("Project code")
     )
     cycle = PkFilter(field_name="entry__cycle", label=gettext_lazy("Cycle"))
     result = django_filters.ChoiceFilter(

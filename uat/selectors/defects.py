@@ -22,10 +22,15 @@ def _not_found(what: str) -> Http404:
 
 
 def defects_visible_to(user) -> QuerySet[Defect]:
-    """Defects of every project the user can see (for the API)."""
-    return Defect.objects.filter(
-        project__in=Project.objects.visible_to(user).values("pk")
-    ).select_related(*_LIST_RELATED)
+    """Defects of every project the user can see (for the API), by project, newest first.
+
+    By the project's key rather than its name: the (project, number) index then serves a
+    page without sorting the project's every defect."""
+    return (
+        Defect.objects.filter(project__in=Project.objects.visible_to(user).values("pk"))
+        .select_related(*_LIST_RELATED)
+        .order_by("project_id", "-number")
+    )
 
 
 def defect_list(*, user, project: Project) -> QuerySet[Defect]:
@@ -33,6 +38,12 @@ def defect_list(*, user, project: Project) -> QuerySet[Defect]:
     if not policy.can_see(user, project):
         raise _not_found(_("project"))
     return Defect.objects.filter(project=project).select_related(*_LIST_RELATED).order_by("-number")
+
+
+def defects_by_keys(keys) -> QuerySet[Defect]:
+    """The defects of a list page whose keys were found first (uat.views.defects), with what
+    the list shows, newest first."""
+    return Defect.objects.filter(pk__in=keys).select_related(*_LIST_RELATED).order_by("-number")
 
 
 def defect_get(*, user, project: Project, number: int) -> Defect:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from projects import policy
 from projects.choices import Department
+from projects.filters import ProjectCodeFilter
 from projects.models import Project
 from uat.choices import Priority
 from uat.models import ScenarioStep, TestScenario
@@ -22,9 +23,7 @@ class ScenarioFilter(django_filters.FilterSet):
     """Filters of the scenario list. Pages pass `project=`, so the project filter goes."""
 
     q = django_filters.CharFilter(method="filter_search", label=gettext_lazy("Search"))
-    project = django_filters.CharFilter(
-        field_name="project__code", lookup_expr="iexact", label=gettext_lazy("Project code")
-    )
+    project = ProjectCodeFilter(label=gettext_lazy("Project code"))
     module = django_filters.CharFilter(
         lookup_expr="icontains", label=gettext_lazy("Business process or module")
     )

@@ -8,6 +8,7 @@ each run on one phone-sized screen that works without JavaScript.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.safestring import mark_safe
@@ -27,6 +28,9 @@ from uat.selectors import cycles as selectors
 from uat.selectors import scenarios as scenario_selectors
 from uat.services import cycles as services
 from uat.services import executions as execution_services
+
+# A cycle can hold thousands of scenarios: the dashboard pages its scope table.
+SCOPE_ROWS = 50
 
 
 def _dashboard_url(project, cycle) -> str:
@@ -129,11 +133,15 @@ def cycle_dashboard(request, project, pk):
     cycle = selectors.cycle_get(user=request.user, project=project, pk=pk)
     status = selectors.cycle_status(cycle)
     history = selectors.execution_history(cycle)
+    scope = Paginator(selectors.scope_list(user=request.user, cycle=cycle), SCOPE_ROWS)
+    scope.count = status.planned  # the status counted the scope already: no second COUNT
+    page = scope.get_page(request.GET.get("page"))
     context = {
         "project": project,
         "cycle": cycle,
         "status": status,
-        "entries": selectors.scope_list(user=request.user, cycle=cycle),
+        "entries": page.object_list,
+        "page": page,
         "defect_statuses": DefectStatus.labels,
         "defect_rows": selectors.defects_by_severity_and_status(cycle),
         "trend": mark_safe(  # noqa: S308 - rendered by our own template, values escaped there
