@@ -11,10 +11,11 @@ import logging
 logger = logging.getLogger(__name__)
 
 
-def enqueue(task, *args) -> bool:
-    """Send `task` with `args`; False (logged, never raised) when it could not be sent."""
+def enqueue(task, *args, countdown: int | None = None) -> bool:
+    """Send `task` with `args`, to run `countdown` seconds from now or at once; False (logged,
+    never raised) when it could not be sent."""
     try:
-        task.apply_async(args=args, retry=False)
+        task.apply_async(args=args, retry=False, countdown=countdown)
     except Exception:
         # In-process (eager) runs raise the task's own errors here as well: the task has
         # recorded its failure on its row, so the request that queued it carries on.

@@ -1,5 +1,7 @@
 """Celery doors onto the review reminder services: ids in, one service call, nothing else."""
 
+from collections import Counter
+
 from celery import shared_task
 
 from implementation.services import reminders
@@ -16,11 +18,19 @@ def review_reminder_send_task(self, reminder_pk: int) -> str:
     try:
         reminder = reminders.reminder_send(reminder_pk=reminder_pk)
     except reminders.TemporaryMailError as error:
-        if self.request.retries >= self.max_retries:
+        # Counted on the row: a reminder may have had its first try in a project's batch.
+        if error.attempts > self.max_retries:
             reminder = reminders.reminder_give_up(reminder_pk=reminder_pk, error=str(error))
         else:
             raise self.retry(exc=error, countdown=error.retry_in) from error
     return reminder.status if reminder else "missing"
+
+
+@shared_task(name="implementation.review_reminders_send_task", acks_late=True)
+def review_reminders_send_task(reminder_pks: list[int]) -> dict[str, int]:
+    """Send a project's new reminders together; one refused for now continues alone."""
+    sent = reminders.reminders_send(reminder_pks=reminder_pks)
+    return dict(Counter(reminder.status for reminder in sent))
 
 
 @shared_task(name="implementation.review_reminders_dispatch_task")

@@ -25,6 +25,7 @@ to pending, attempts + 1, and the task retries with exponential backoff; permane
 the next success clears it. Project managers see both on the team page.
 """
 
+import contextlib
 import datetime
 import logging
 import smtplib
@@ -60,11 +61,13 @@ UNKNOWN_OUTCOME = (
 
 
 class TemporaryMailError(Exception):
-    """The mail server could not take the e-mail now; try again in `retry_in` seconds."""
+    """The mail server could not take the e-mail now; try again in `retry_in` seconds.
+    `attempts` counts the tries so far, the first one included."""
 
-    def __init__(self, message: str, *, retry_in: int):
+    def __init__(self, message: str, *, retry_in: int, attempts: int = 1):
         super().__init__(message)
         self.retry_in = retry_in
+        self.attempts = attempts
 
 
 def lead_time() -> datetime.timedelta:
@@ -154,54 +157,76 @@ def _retrying_sqlite_lock(write):
 
 
 def reminder_row_create(
-    due: DueProject, user: User, now: datetime.datetime, *, retry: bool = True
+    due: DueProject, user: User, now: datetime.datetime
 ) -> ReviewReminder | None:
-    """Insert the reminder row; None when another dispatcher already did (the unique key).
-
-    With `retry` False the caller's transaction retries the whole batch instead.
-    """
+    """Insert one reminder row; None when another dispatcher already did (the unique key)."""
 
     def insert():
         try:
             with transaction.atomic():
-                return ReviewReminder.objects.create(
-                    project=due.project,
-                    user=user,
-                    week=due.week,
-                    meeting_at=due.meeting_at,
-                    message_id=message_id(
-                        project_pk=due.project.pk, user_pk=user.pk, week=due.week
-                    ),
-                    queued_at=now,
-                )
+                row = _reminder_row(due, user, now)
+                row.save(force_insert=True)
+                return row
         except IntegrityError:
             return None
 
-    return _retrying_sqlite_lock(insert) if retry else insert()
+    return _retrying_sqlite_lock(insert)
 
 
-# Rows written per transaction: one commit for many rows rather than one for each (a commit
-# waits for the disk; on SQLite's default journal about 20 ms here).
+# Rows written per transaction and statement: one commit for many rows rather than one for
+# each (a commit waits for the disk).
 ROWS_PER_COMMIT = 200
+# Rounds a batch may lose to concurrent dispatchers before the error is let through.
+CONFLICT_ROUNDS = 20
+
+
+def _reminder_row(due: DueProject, user: User, now: datetime.datetime) -> ReviewReminder:
+    return ReviewReminder(
+        project=due.project,
+        user=user,
+        week=due.week,
+        meeting_at=due.meeting_at,
+        message_id=message_id(project_pk=due.project.pk, user_pk=user.pk, week=due.week),
+        queued_at=now,
+    )
 
 
 def _create_rows(
     batch: list[tuple[DueProject, User]], now: datetime.datetime, *, queue: bool
 ) -> list[int]:
-    """Insert a batch of rows in one transaction, each under its own savepoint so that a row
-    another dispatcher created (the unique key) is skipped; queue the new ones after commit."""
+    """Insert the rows of a batch not created yet in one statement and one transaction;
+    after commit, queue each project's new rows as one task (see `reminders_send`).
 
-    def insert():
-        created = []
+    A concurrent dispatcher may insert some of them between our read and our insert: the
+    unique key refuses the whole statement, and the batch starts again without them.
+    """
+
+    def insert() -> list[int]:
         with transaction.atomic():
-            for due, user in batch:
-                reminder = reminder_row_create(due, user, now, retry=False)
-                if reminder is not None:
-                    created.append(reminder.pk)
-                    if queue:
-                        _enqueue_on_commit(reminder.pk)
-        return created
+            existing = set(
+                ReviewReminder.objects.filter(
+                    project__in={due.project.pk for due, _user in batch},
+                    week__in={due.week for due, _user in batch},
+                ).values_list("project_id", "user_id", "week")
+            )
+            rows = ReviewReminder.objects.bulk_create(
+                _reminder_row(due, user, now)
+                for due, user in batch
+                if (due.project.pk, user.pk, due.week) not in existing
+            )
+            created: dict[int, list[int]] = {}
+            for row in rows:
+                created.setdefault(row.project_id, []).append(row.pk)
+            if queue:
+                for pks in created.values():
+                    _enqueue_batch_on_commit(pks)
+        return [row.pk for row in rows]
 
+    for _round in range(CONFLICT_ROUNDS - 1):
+        try:
+            return _retrying_sqlite_lock(insert)
+        except IntegrityError:
+            continue  # the next round reads the other dispatcher's rows and skips them
     return _retrying_sqlite_lock(insert)
 
 
@@ -229,8 +254,9 @@ def reminders_create(now: datetime.datetime | None = None, *, queue: bool = True
 def reminders_dispatch(now: datetime.datetime | None = None) -> int:
     """Create and queue the reminders now due; returns how many were new.
 
-    When tasks run in-process, the sends happen inside this call: each project's agenda and
-    weekly status are then built once and shared by its members' e-mails.
+    Each project's new rows go to one task (`reminders_send`), which builds the project's
+    agenda, status and team sections once for all its members' e-mails. When tasks run
+    in-process, the sends happen inside this call.
     """
     from implementation.digest import shared_project_parts
 
@@ -238,11 +264,11 @@ def reminders_dispatch(now: datetime.datetime | None = None) -> int:
         return len(reminders_create(now))
 
 
-def _enqueue_on_commit(reminder_pk: int) -> None:
+def _enqueue_batch_on_commit(reminder_pks: list[int]) -> None:
     from config.queue import enqueue
-    from implementation.tasks import review_reminder_send_task
+    from implementation.tasks import review_reminders_send_task
 
-    transaction.on_commit(lambda: enqueue(review_reminder_send_task, reminder_pk))
+    transaction.on_commit(lambda: enqueue(review_reminders_send_task, reminder_pks))
 
 
 # --- Sending ----------------------------------------------------------------------------------
@@ -378,7 +404,13 @@ def reminder_send(*, reminder_pk: int) -> ReviewReminder | None:
     except Exception as error:
         if not isinstance(error, OSError):
             raise  # a bug, not the mail server: the row stays "sending" (outcome unknown)
-        return _record_failure(reminder, error, now)
+        retry_in = _record_failure(reminder, error, now)
+        if retry_in is not None:
+            raise TemporaryMailError(
+                _describe(error), retry_in=retry_in, attempts=reminder.attempts
+            ) from error
+        reminder.refresh_from_db()
+        return reminder
     sent = {"status": ReminderStatus.SENT, "sent_at": timezone.now(), "last_error": ""}
     recorded = _update(reminder.pk, expected=ReminderStatus.SENDING, **sent)
     if reminder.address_has_failures:
@@ -394,8 +426,142 @@ def reminder_send(*, reminder_pk: int) -> ReviewReminder | None:
     return reminder
 
 
-def _record_failure(reminder: ReviewReminder, error: Exception, now) -> ReviewReminder:
-    description = f"{type(error).__name__}: {error}"[:1000]
+# --- Sending a project's reminders together -----------------------------------------------
+
+
+def _settle(reminder: ReviewReminder, status: str, reason: str) -> None:
+    """A pending row that will not be sent: skipped or failed, with the reason."""
+    if _update(reminder.pk, expected=ReminderStatus.PENDING, status=status, last_error=reason):
+        reminder.status, reminder.last_error = status, reason
+
+
+def _claim_for_sending(reminders: list[ReviewReminder], now: datetime.datetime) -> set[int]:
+    """Take the still pending rows to sending, handed over at once (the e-mails are built);
+    returns the pks this call took. Locked first, so two deliveries never take the same row
+    (PostgreSQL waits on the lock; SQLite's second writer retries and finds them taken)."""
+    pks = [reminder.pk for reminder in reminders]
+
+    def claim() -> set[int]:
+        with transaction.atomic():
+            mine = set(
+                ReviewReminder.objects.select_for_update()
+                .filter(pk__in=pks, status=ReminderStatus.PENDING)
+                .values_list("pk", flat=True)
+            )
+            ReviewReminder.objects.filter(pk__in=mine).update(
+                status=ReminderStatus.SENDING,
+                claimed_at=now,
+                sending_started_at=now,
+                attempts=F("attempts") + 1,
+            )
+        return mine
+
+    return _retrying_sqlite_lock(claim)
+
+
+def reminders_send(*, reminder_pks: list[int]) -> list[ReviewReminder]:
+    """Send several pending reminders of one project (a dispatch's batch) together.
+
+    The same rules as `reminder_send`, with the work shared: the rows and their send facts
+    come in one query, the project's agenda, status and team sections are built once for
+    all the e-mails, the rows are claimed in one transaction, the e-mails go over one mail
+    server connection and the sent rows are marked in one write. Every e-mail is built
+    before the claim, so a claimed row is handed over at once: a worker that dies in
+    between leaves it to the sweeper as "outcome unknown", never sent twice. A row the mail
+    server refuses for now goes back to pending and continues alone (`reminder_send`'s
+    task, after its back-off). Returns the rows as this call left them.
+    """
+    from django.core.mail import get_connection
+
+    from config.queue import enqueue
+    from implementation.digest import shared_project_parts
+    from implementation.tasks import review_reminder_send_task
+
+    now = timezone.now()
+    rows = list(
+        _with_send_facts(
+            ReviewReminder.objects.filter(pk__in=reminder_pks, status=ReminderStatus.PENDING)
+        ).order_by("project_id", "user_id")
+    )
+    messages: dict[int, EmailMultiAlternatives] = {}
+    with shared_project_parts():
+        for reminder in rows:
+            reason = _skip_reason(reminder, now)
+            if reason:
+                _settle(reminder, ReminderStatus.SKIPPED, reason)
+                continue
+            try:
+                messages[reminder.pk] = build_reminder_email(
+                    project=reminder.project,
+                    user=reminder.user,
+                    meeting_at=reminder.meeting_at,
+                    now=now,
+                )
+            except Exception as error:
+                logger.exception("Building review reminder %s failed", reminder.pk)
+                _settle(
+                    reminder,
+                    ReminderStatus.FAILED,
+                    f"The e-mail could not be built ({type(error).__name__}).",
+                )
+    claimed = _claim_for_sending([r for r in rows if r.pk in messages], now)
+    to_send = [reminder for reminder in rows if reminder.pk in claimed]
+    for reminder in to_send:
+        reminder.status, reminder.claimed_at, reminder.sending_started_at = (
+            ReminderStatus.SENDING,
+            now,
+            now,
+        )
+        reminder.attempts += 1
+    sent, refused = _send_all(get_connection(), to_send, messages)
+    sent_at = timezone.now()
+    ReviewReminder.objects.filter(
+        pk__in=[reminder.pk for reminder in sent], status=ReminderStatus.SENDING, claimed_at=now
+    ).update(status=ReminderStatus.SENT, sent_at=sent_at, last_error="")
+    for reminder in sent:
+        reminder.status, reminder.sent_at, reminder.last_error = ReminderStatus.SENT, sent_at, ""
+        if reminder.address_has_failures:
+            ReminderAddressFailure.objects.filter(
+                user=reminder.user, email=reminder.user.email
+            ).update(consecutive_failures=0, is_failing=False)
+    for reminder, error in refused:
+        retry_in = _record_failure(reminder, error, now)
+        if retry_in is not None:
+            enqueue(review_reminder_send_task, reminder.pk, countdown=retry_in)
+        reminder.refresh_from_db()
+    return rows
+
+
+def _send_all(connection, reminders: list[ReviewReminder], messages: dict) -> tuple[list, list]:
+    """Hand the e-mails to the mail server over one connection: (sent rows, [(row, error)]).
+    An error that is not the mail server's (a bug) stops here: its rows stay "sending"."""
+    sent, refused = [], []
+    try:
+        connection.open()
+    except OSError as error:  # the server cannot be reached: every row waits for a retry
+        return [], [(reminder, error) for reminder in reminders]
+    try:
+        for reminder in reminders:
+            try:
+                connection.send_messages([messages[reminder.pk]])
+            except OSError as error:
+                refused.append((reminder, error))
+            else:
+                sent.append(reminder)
+    finally:
+        with contextlib.suppress(OSError):
+            connection.close()
+    return sent, refused
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:1000]
+
+
+def _record_failure(reminder: ReviewReminder, error: Exception, now) -> int | None:
+    """Write what the mail server's refusal means for the row: back to pending when it is
+    temporary (returns the seconds until the next try), failed when it is permanent."""
+    description = _describe(error)
     if _is_temporary(error):
         retry_in = retry_delay(reminder.attempts)
         _update(
@@ -406,7 +572,7 @@ def _record_failure(reminder: ReviewReminder, error: Exception, now) -> ReviewRe
             sending_started_at=None,
             queued_at=now + datetime.timedelta(seconds=retry_in),
         )
-        raise TemporaryMailError(description, retry_in=retry_in) from error
+        return retry_in
     _update(
         reminder.pk,
         expected=ReminderStatus.SENDING,
@@ -414,8 +580,7 @@ def _record_failure(reminder: ReviewReminder, error: Exception, now) -> ReviewRe
         last_error=description,
     )
     _count_address_failure(reminder.user, description, now)
-    reminder.refresh_from_db()
-    return reminder
+    return None
 
 
 def _count_address_failure(user: User, description: str, now, *, give_up: bool = False) -> None:
