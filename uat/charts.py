@@ -39,30 +39,31 @@ class Day:
     rate_y: float | None
 
 
-def build(*, cycle, history, today: datetime.date | None = None) -> dict:
-    """Geometry of the chart from `history`: (entry pk, day, result) runs, oldest first."""
-    first = cycle.starts_on
-    last = max([cycle.ends_on, *(day for _, day, _ in history)])
-    first = min([first, *(day for _, day, _ in history)])
+def build(*, cycle, trend, today: datetime.date | None = None) -> dict:
+    """Geometry of the chart from `trend`: the cycle's runs counted per day, result and
+    previous result (uat.selectors.cycles.execution_trend), oldest day first."""
+    first = min([cycle.starts_on, *(row.day for row in trend)])
+    last = max([cycle.ends_on, *(row.day for row in trend)])
     days = [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
     per_day: dict[datetime.date, Counter] = {day: Counter() for day in days}
-    for _entry, day, result in history:
-        per_day[day][result] += 1
+    # How the count of scenarios whose latest run has each result moves on each day: a run
+    # adds one to its result and takes one from the result of the scenario's run before.
+    moves: dict[datetime.date, Counter] = {day: Counter() for day in days}
+    for row in trend:
+        per_day[row.day][row.result] += row.runs
+        moves[row.day][row.result] += row.runs
+        if row.previous is not None:
+            moves[row.day][row.previous] -= row.runs
     top = max([sum(per_day[d][r] for r in STACKED) for d in days] + [1])
     plot_w = WIDTH - LEFT - RIGHT
     plot_h = HEIGHT - TOP - BOTTOM
     step = plot_w / len(days)
     bar_w = max(step * 0.7, 1.0)
-    latest: dict[int, str] = {}
-    runs = iter(history)
-    pending = next(runs, None)
+    counts: Counter = Counter()
     columns = []
     label_every = max(1, len(days) // 10)
     for index, day in enumerate(days):
-        while pending is not None and pending[1] <= day:
-            latest[pending[0]] = pending[2]
-            pending = next(runs, None)
-        counts = Counter(latest.values())
+        counts.update(moves[day])
         executed = sum(counts[r] for r in STACKED)
         rate = counts[ExecutionResult.PASSED] * 100 / executed if executed else None
         x = LEFT + index * step + (step - bar_w) / 2
@@ -104,7 +105,7 @@ def build(*, cycle, history, today: datetime.date | None = None) -> dict:
     }
 
 
-def render_svg(*, cycle, history, today: datetime.date | None = None) -> str:
-    context = build(cycle=cycle, history=history, today=today)
+def render_svg(*, cycle, trend, today: datetime.date | None = None) -> str:
+    context = build(cycle=cycle, trend=trend, today=today)
     context["cycle"] = cycle
     return render_to_string("uat/cycles/trend.svg", context)

@@ -276,6 +276,7 @@ def _uat(project, team, rng, now, executions: int, defects: int) -> None:
             runs.append(
                 TestExecution(
                     entry=entry,
+                    project=project,
                     executed_by=rng.choice(team.testers),
                     executed_at=cycle_start + datetime.timedelta(hours=run * 20 + rng.random()),
                     result=result,

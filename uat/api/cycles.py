@@ -167,7 +167,7 @@ class TestCycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
 
 class TestExecutionSerializer(serializers.ModelSerializer):
-    project = serializers.CharField(source="entry.cycle.project.code", read_only=True)
+    project = serializers.CharField(source="project.code", read_only=True)
     cycle = serializers.IntegerField(source="entry.cycle_id", read_only=True)
     scenario = serializers.IntegerField(source="entry.scenario_id", read_only=True)
     scenario_code = serializers.CharField(source="entry.scenario.code", read_only=True)

@@ -11,11 +11,25 @@ import zoneinfo
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 import django_filters
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db import connections
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    F,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Lag, TruncDate
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -182,15 +196,71 @@ def defects_by_severity_and_status(cycle: TestCycle) -> list[tuple[str, list[int
     return rows
 
 
-def execution_history(cycle: TestCycle) -> list[tuple[int, datetime.date, str]]:
-    """Every run of the cycle as (entry pk, local day, result), oldest first (one query)."""
+def _local_day(name: str, zone: zoneinfo.ZoneInfo, first: datetime.date, last: datetime.date):
+    """The local date of a moment, by comparing it with the local midnights from `first` to
+    `last`; TruncDate only for moments outside. SQLite computes TruncDate in Python row by
+    row, which costs more than the rest of the trend's query; comparisons stay in SQL."""
+    days = [first + datetime.timedelta(days=n) for n in range((last - first).days + 2)]
+    midnights = [datetime.datetime.combine(day, datetime.time(), tzinfo=zone) for day in days]
+    outside = TruncDate(name, tzinfo=zone)
+    return Case(
+        When(**{f"{name}__lt": midnights[0]}, then=outside),
+        *(
+            When(**{f"{name}__lt": midnight}, then=Value(day))
+            for day, midnight in zip(days, midnights[1:], strict=False)
+        ),
+        default=outside,
+        output_field=DateField(),
+    )
+
+
+class TrendRow(NamedTuple):
+    """Runs of one local day with one result, after a run of the same scenario with `previous`
+    (None for a scenario's first run)."""
+
+    day: datetime.date
+    result: str
+    previous: str | None
+    runs: int
+
+
+def execution_trend(cycle: TestCycle) -> list[TrendRow]:
+    """The cycle's runs counted per local day, result and previous result, oldest day first.
+
+    One query, a few rows per day whatever the number of runs: the trend chart stacks the
+    runs per day and follows the latest result per scenario from the step each run makes
+    (from `previous` to `result`), so it never needs the runs themselves.
+    """
     zone = zoneinfo.ZoneInfo(cycle.project.time_zone)
     runs = (
         TestExecution.objects.filter(entry__cycle=cycle)
-        .order_by("executed_at", "pk")
-        .values_list("entry_id", "executed_at", "result")
+        .annotate(
+            day=_local_day("executed_at", zone, cycle.starts_on, cycle.ends_on),
+            previous=Window(
+                Lag("result"),
+                partition_by=[F("entry_id")],
+                order_by=[F("executed_at").asc(), F("pk").asc()],
+            ),
+        )
+        .values("day", "result", "previous")
+        .order_by()
     )
-    return [(entry, timezone.localtime(at, zone).date(), result) for entry, at, result in runs]
+    # The ORM cannot group by a window function's value: count over the compiled query.
+    sql, params = runs.query.sql_with_params()
+    connection = connections[runs.db]
+    day, result, previous = map(connection.ops.quote_name, ("day", "result", "previous"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {day}, {result}, {previous}, COUNT(*) FROM ({sql}) runs "  # noqa: S608
+            f"GROUP BY {day}, {result}, {previous} ORDER BY {day}",
+            params,
+        )
+        rows = cursor.fetchall()
+    # SQLite hands the day back as text.
+    return [
+        TrendRow(at if isinstance(at, datetime.date) else datetime.date.fromisoformat(at), *rest)
+        for at, *rest in rows
+    ]
 
 
 # --- Scoped reads -------------------------------------------------------------------------
@@ -311,10 +381,8 @@ def cycle_get_by_pk(*, user, pk: int) -> TestCycle:
 def executions_visible_to(user) -> QuerySet[TestExecution]:
     """Runs in every project the user can see (for the API), latest first."""
     return (
-        TestExecution.objects.filter(
-            entry__cycle__project__in=Project.objects.visible_to(user).values("pk")
-        )
-        .select_related("entry__cycle__project", "entry__scenario", "executed_by", "failed_step")
+        TestExecution.objects.filter(project__in=Project.objects.visible_to(user).values("pk"))
+        .select_related("project", "entry__scenario", "executed_by", "failed_step")
         .prefetch_related("defects")
         .order_by("-executed_at", "-pk")
     )
@@ -336,9 +404,7 @@ class CycleFilter(django_filters.FilterSet):
 
 
 class ExecutionFilter(django_filters.FilterSet):
-    project = ProjectCodeFilter(
-        field_name="entry__cycle__project__code", label=gettext_lazy("Project code")
-    )
+    project = ProjectCodeFilter(label=gettext_lazy("Project code"))
     cycle = PkFilter(field_name="entry__cycle", label=gettext_lazy("Cycle"))
     result = django_filters.ChoiceFilter(
         choices=ExecutionResult.choices, label=gettext_lazy("Result")

@@ -123,6 +123,7 @@ def execution_record(
     with transaction.atomic():
         execution = TestExecution(
             entry=entry,
+            project=entry.cycle.project,
             executed_by=actor,
             result=result,
             failed_step=failed_step,

@@ -132,7 +132,7 @@ def cycle_dashboard(request, project, pk):
     """Progress, pass rate, defects, the daily trend and the exit criteria of one cycle."""
     cycle = selectors.cycle_get(user=request.user, project=project, pk=pk)
     status = selectors.cycle_status(cycle)
-    history = selectors.execution_history(cycle)
+    trend = selectors.execution_trend(cycle)
     scope = Paginator(selectors.scope_list(user=request.user, cycle=cycle), SCOPE_ROWS)
     scope.count = status.planned  # the status counted the scope already: no second COUNT
     page = scope.get_page(request.GET.get("page"))
@@ -145,7 +145,7 @@ def cycle_dashboard(request, project, pk):
         "defect_statuses": DefectStatus.labels,
         "defect_rows": selectors.defects_by_severity_and_status(cycle),
         "trend": mark_safe(  # noqa: S308 - rendered by our own template, values escaped there
-            charts.render_svg(cycle=cycle, history=history, today=project.local_today())
+            charts.render_svg(cycle=cycle, trend=trend, today=project.local_today())
         ),
         "percent_done": round(100 * status.executed / status.planned) if status.planned else 0,
         "can_manage": policy.can(request.user, project, Capability.MANAGE_TESTS),
