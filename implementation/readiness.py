@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Q, Subquery, Window
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -338,8 +338,11 @@ def load_facts(projects: Iterable[Project]) -> dict[int, Facts]:
             severity__in=[Severity.CRITICAL, Severity.HIGH],
             status__in=[*OPEN_STATUSES, DefectStatus.DEFERRED],
         )
-        .values("project", "severity", "status")
-        .annotate(count=Count("pk"))
+        .values("project", "status", "severity")
+        # COUNT(*), not of the key: every column read is then in the (project, status,
+        # severity) index, which PostgreSQL can answer alone once the table is vacuumed.
+        .annotate(count=Count("*"))
+        .order_by()
     ):
         fact = facts[row["project"]]
         if row["status"] == DefectStatus.DEFERRED:
@@ -472,7 +475,7 @@ def _name(first: str, last: str, username: str) -> str:
 
 
 def panel(project: Project, *, defect_rows: int | None = None) -> Panel:
-    """Everything the readiness page shows, in a fixed number of queries (about 17).
+    """Everything the readiness page shows, in a fixed number of queries (about 18).
 
     The page passes `defect_rows` to list only the first blocking and deferred defects (a
     late UAT can leave thousands); the go-live sign-off's snapshot lists them all."""
@@ -487,12 +490,17 @@ def panel(project: Project, *, defect_rows: int | None = None) -> Panel:
         .values("number", "title", "severity", "status")
     )
     # Every deferred defect is listed, whatever its severity: signatories accept them all.
-    # The window gives their number with the rows, even when only the first are fetched.
+    # Counted apart, from the index: a window counting them with the rows made the database
+    # read every deferred row, even when only the first are shown.
     deferred = (
         Defect.objects.filter(project=project, status=DefectStatus.DEFERRED)
         .order_by("number")
         .values("number", "title", "severity", "deferral_reason", "workaround", "target_date")
-        .annotate(total=Window(Count("pk")))
+    )
+    deferred_total = (
+        Defect.objects.filter(project=project, status=DefectStatus.DEFERRED)
+        .order_by()
+        .aggregate(total=Count("*"))["total"]
     )
     if defect_rows is not None:
         blocking, deferred = blocking[:defect_rows], deferred[:defect_rows]
@@ -600,7 +608,7 @@ def panel(project: Project, *, defect_rows: int | None = None) -> Panel:
         kpis_without_baseline=kpis,
         uat_signoffs=signoffs,
         blocking_total=facts.open_critical + facts.open_high,
-        deferred_total=deferred[0]["total"] if deferred else 0,
+        deferred_total=deferred_total,
     )
 
 

@@ -33,6 +33,7 @@ BASELINE_WARNING_DAYS = 30  # KPIs still without a baseline this close to go-liv
 KPI_OVERDUE_RED_PERIODS = 2  # a KPI this many measurements behind turns the project red
 READINESS_WARNING_DAYS = 30  # red readiness criteria this close to go-live: a warning
 READINESS_RED_DAYS = 7  # ... and this close, red
+BLOCKING_SEVERITIES = (Severity.CRITICAL, Severity.HIGH)  # open defects that colour health
 
 
 class Level(IntEnum):
@@ -84,7 +85,8 @@ class ProjectFacts:
     champions: set[str] = field(default_factory=set)  # departments with a digital champion
     end_user_departments: set[str] = field(default_factory=set)  # departments going live
     overdue_action_items: int = 0
-    open_defects: dict[str, int] = field(default_factory=dict)  # severity -> count
+    # severity -> count, of the BLOCKING_SEVERITIES only (blocking_defects_open)
+    open_defects: dict[str, int] = field(default_factory=dict)
     kpis: list["KpiFact"] = field(default_factory=list)
     readiness: list | None = None  # go-live criteria (implementation.readiness), close to go-live
     hypercare: object | None = None  # support tickets (implementation.hypercare), once live
@@ -170,13 +172,20 @@ def load_facts(projects: Iterable[Project]) -> dict[int, ProjectFacts]:
         fact = facts[row["project"]]
         if row["oldest"] < fact.today:
             fact.overdue_action_items = row["count"]
+    # Only the severities a rule looks at: counting every open defect read tens of
+    # thousands of rows per page of projects. Grouped by status too, so the database answers
+    # from the (project, status, severity) index alone; the statuses are summed here.
     open_defects = (
-        Defect.objects.filter(project__in=facts, status__in=OPEN_STATUSES)
-        .values("project", "severity")
-        .annotate(count=Count("pk"))
+        Defect.objects.filter(
+            project__in=facts, status__in=OPEN_STATUSES, severity__in=BLOCKING_SEVERITIES
+        )
+        .values("project", "status", "severity")
+        .annotate(count=Count("*"))  # not of the key, which is not in that index
+        .order_by()
     )
     for row in open_defects:
-        facts[row["project"]].open_defects[row["severity"]] = row["count"]
+        counts = facts[row["project"]].open_defects
+        counts[row["severity"]] = counts.get(row["severity"], 0) + row["count"]
     kpis = (
         Kpi.objects.filter(project__in=facts)
         .values("project", "name", "cadence", "baseline_value", "baseline_date")

@@ -476,6 +476,8 @@ def _board_context(request, project) -> dict:
     )
     return {
         "project": project,
+        # Cards link to tickets/<number>/ below it: one reverse() rather than one per card.
+        "tickets_url": reverse("hypercare:tickets", args=[project.code]),
         "columns": columns,
         "breached": sum(column.breached for column in columns),
         "total": sum(column.count for column in columns),

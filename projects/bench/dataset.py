@@ -484,12 +484,17 @@ def build(*, log=print) -> dict:
             _tickets(project, team, rng, now, volumes["tickets"][index])
         if index % 10 == 0:
             log(f"  project {project.code} ready")
+    vacuum()
+    return counts()
+
+
+def vacuum() -> None:
+    """PostgreSQL: fresh planner statistics and visibility map, as autovacuum keeps them on a
+    database in use (a count can then read an index alone). SQLite stays without: Django never
+    runs ANALYZE there."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            # Fresh planner statistics, as autovacuum keeps on a database in use. (SQLite
-            # stays without: Django never runs ANALYZE there.)
-            cursor.execute("ANALYZE")
-    return counts()
+            cursor.execute("VACUUM ANALYZE")
 
 
 def counts() -> dict:

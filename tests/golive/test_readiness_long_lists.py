@@ -88,3 +88,13 @@ def test_the_page_queries_do_not_grow_with_the_defects(client, project, pm, pilo
         client.get(url)
 
     assert len(many) == len(few)
+
+
+def test_deferred_defects_of_every_severity_are_counted(project, pilot_user):
+    for severity in (Severity.LOW, Severity.MEDIUM, Severity.CRITICAL):
+        _defects(project, pilot_user, 2, severity=severity, status=DefectStatus.DEFERRED)
+
+    page = readiness.panel(project, defect_rows=4)
+
+    assert (page.deferred_total, len(page.deferred_defects)) == (6, 4)
+    assert page.facts.deferred == 2  # only critical and high ones weigh on the criterion
