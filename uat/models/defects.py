@@ -14,11 +14,14 @@ from uat.choices import DefectStatus, Priority, Severity
 class Defect(models.Model):
     """A problem found in UAT, worked through the defect workflow (see uat.choices)."""
 
+    # No index of its own: the unique key and the indexes below all begin with the project
+    # (with a lone project index, PostgreSQL read all of a big project's rows instead).
     project = models.ForeignKey(
         "projects.Project",
         verbose_name=_("project"),
         on_delete=models.PROTECT,
         related_name="defects",
+        db_index=False,
     )
     number = models.PositiveIntegerField(_("number"), editable=False)
     title = models.CharField(_("title"), max_length=200)
