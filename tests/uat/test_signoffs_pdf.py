@@ -362,7 +362,7 @@ def test_two_hundred_defects_render_as_blocks_quickly(project, pm, key_user, pil
     pages = pdf_pages(content)
     assert "DEF-200" in pages[-1]
     assert all(signoff.snapshot_hash in flat(page) for page in pages)
-    # About 2 s here; the bound only catches a fall back to slow layouts (tables: 3x).
+    # Under 1 s here; the bound only catches a fall back to slow layouts (tables: 3x).
     assert seconds < 15
 
 
