@@ -53,6 +53,11 @@ class Command(BaseCommand):
         parser.add_argument("--pdf-runs", type=int, default=3)
         parser.add_argument("--dispatch-projects", type=int, default=1000)
         parser.add_argument("--dispatch-members", type=int, default=10)
+        parser.add_argument(
+            "--dispatch-broker",
+            default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
+            help="Redis for the dispatch with workers (skipped when it does not answer).",
+        )
         parser.add_argument("--skip", nargs="*", default=[], choices=["pages", "pdfs", "dispatch"])
         parser.add_argument("--output", default=str(RESULTS))
 
@@ -120,6 +125,7 @@ class Command(BaseCommand):
                 projects=options["dispatch_projects"],
                 members=options["dispatch_members"],
                 log=log,
+                broker=options["dispatch_broker"],
             )
         self._write(Path(options["output"]), vendor, result)
 
