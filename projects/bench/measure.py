@@ -10,6 +10,7 @@ page, so the ratio page / floor is the page's own work (see projects.bench.floor
 """
 
 import datetime
+import logging
 import math
 import os
 import secrets
@@ -658,6 +659,9 @@ def _dispatch_in_process(pks: list[int]) -> tuple[float, int, int]:
     now = _due_now(pks)
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = True
+    trace = logging.getLogger("celery.app.trace")  # a line per task would flood the table
+    level = trace.level
+    trace.setLevel(logging.WARNING)
     try:
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             mail.outbox = []
@@ -668,6 +672,7 @@ def _dispatch_in_process(pks: list[int]) -> tuple[float, int, int]:
             mail.outbox = []
     finally:
         app.conf.task_always_eager = eager
+        trace.setLevel(level)
     return seconds, created, sent
 
 
@@ -688,7 +693,9 @@ def _worker(broker: str, concurrency: int):
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--queues", "celery"]
     command += ["--pool", "prefork", "--concurrency", str(concurrency), "--loglevel", "WARNING"]
     command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
-    worker = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR)  # noqa: S603
+    worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        command, env=env, cwd=settings.BASE_DIR, stdout=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if app.control.ping(timeout=0.5):
