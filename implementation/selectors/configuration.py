@@ -24,6 +24,11 @@ RELATED = (
 )
 
 
+# What a row of the log page shows. Only these: joined to all of RELATED (ten tables),
+# PostgreSQL spent some 17 ms planning a page it then read in under 1 ms.
+PAGE_RELATED = ("requested_by", "approved_by", "phase", "supersedes", "superseded_by")
+
+
 def _with_related(queryset: QuerySet[ConfigurationChange]) -> QuerySet[ConfigurationChange]:
     return queryset.select_related(*RELATED)
 
@@ -42,6 +47,14 @@ def configuration_change_list(
     if filters:
         queryset = ConfigurationChangeFilter(filters, queryset=queryset, project=project).qs
     return queryset
+
+
+def configuration_change_page_rows(
+    queryset: QuerySet[ConfigurationChange],
+) -> QuerySet[ConfigurationChange]:
+    """A filtered log with only what a row of the log page shows: the page already holds the
+    project, and a row names neither the recorder nor the defect."""
+    return queryset.select_related(None).select_related(*PAGE_RELATED)
 
 
 def configuration_change_get(*, user, project: Project, number: int) -> ConfigurationChange:

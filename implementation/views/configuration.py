@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -74,8 +74,10 @@ def config_list(request, project):
     query = query_without_page(request)
     context = {
         "project": project,
+        # A row links to its entry, config/<number>/ under this URL: one reverse() a page.
+        "config_url": reverse("implementation:config-list", args=[project.code]),
         "filter": change_filter,
-        "page": paginate(request, change_filter.qs),
+        "page": paginate(request, selectors.configuration_change_page_rows(change_filter.qs)),
         "query": query,
         "can_write": policy.can(request.user, project, Capability.EDIT_CONFIGURATION_LOG),
         "area_suggestions": _area_suggestions(project),

@@ -82,16 +82,20 @@ class KeysFirstPaginator(Paginator):
     cycle), then only those 25 rows are loaded with what the list shows. The count is given
     (the severity x status table already counted the rows), so there is no COUNT query."""
 
-    def __init__(self, object_list, per_page, *, count: int):
+    def __init__(self, object_list, per_page, *, count: int, project):
         super().__init__(object_list, per_page)
         self.count = count
+        self.project = project
 
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
-        keys = self.object_list.values("pk")[bottom:top]
-        return self._get_page(selectors.defects_by_keys(keys), number, self)
+        # The numbers, not the primary keys: the (project, number) key and the indexes ending
+        # in the number hold them, so PostgreSQL skips on the index without visiting rows.
+        numbers = self.object_list.values("number")[bottom:top]
+        defects = selectors.defects_by_numbers(numbers, project=self.project)
+        return self._get_page(defects, number, self)
 
 
 def _list_context(request, project):
@@ -107,9 +111,12 @@ def _list_context(request, project):
     can_manage = policy.can(request.user, project, Capability.MANAGE_DEFECTS)
     queryset = defect_filter.qs
     counts = selectors.defect_counts(queryset)
-    paginator = KeysFirstPaginator(queryset, PAGE_SIZE, count=counts["total"])
+    paginator = KeysFirstPaginator(queryset, PAGE_SIZE, count=counts["total"], project=project)
     return {
         "project": project,
+        # A row links to its detail page, defects/<number>/ under this URL: one reverse()
+        # for the page rather than two for each of its rows.
+        "defects_url": _list_url(project),
         "filter": defect_filter,
         "page": paginator.get_page(request.GET.get("page")),
         "counts": counts,
