@@ -70,12 +70,19 @@ def configuration_change_get(*, user, project: Project, number: int) -> Configur
 
 
 def configuration_changes_visible_to(user) -> QuerySet[ConfigurationChange]:
-    """Entries of every project the user can see (for the API), by project then newest first."""
-    return _with_related(
+    """Entries of every project the user can see (for the API), by project then newest first.
+
+    The people and the defect come in their own (constant) queries: joined as well, the ten
+    tables took PostgreSQL 17 ms to plan for a query that runs in half a millisecond.
+    """
+    return (
         ConfigurationChange.objects.filter(
             project__in=Project.objects.visible_to(user).values("pk")
         )
-    ).order_by("project_id", "-number")  # the (project, number) index serves a page
+        .select_related("project", "phase", "supersedes", "superseded_by")
+        .prefetch_related("requested_by", "approved_by", "recorded_by", "defect")
+        .order_by("project_id", "-number")  # the (project, number) index serves a page
+    )
 
 
 def configuration_change_get_by_pk(*, user, pk: int) -> ConfigurationChange:
