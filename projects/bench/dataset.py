@@ -277,6 +277,7 @@ def _uat(project, team, rng, now, executions: int, defects: int) -> None:
                 TestExecution(
                     entry=entry,
                     project=project,
+                    cycle_id=entry.cycle_id,
                     executed_by=rng.choice(team.testers),
                     executed_at=cycle_start + datetime.timedelta(hours=run * 20 + rng.random()),
                     result=result,

@@ -41,6 +41,9 @@ from uat.models import CycleScenario, Defect, ScenarioStep, TestCycle, TestExecu
 
 # --- Status and exit criteria ------------------------------------------------------------
 
+# The count of a cycle's defects per (severity, status).
+DefectCounts = dict[tuple[str, str], int]
+
 
 @dataclass(frozen=True)
 class ExitCriterion:
@@ -149,9 +152,8 @@ def _status(cycle: TestCycle, results: list[str | None], open_counts: dict[str, 
     )
 
 
-def cycle_statuses(cycles) -> dict[int, CycleStatus]:
-    """The status of each cycle, by pk, in two queries whatever their number."""
-    cycles = list(cycles)
+def _latest_results(cycles: list[TestCycle]) -> dict[int, list[str | None]]:
+    """The latest result of every scenario in scope, per cycle pk (one query)."""
     results: dict[int, list] = {cycle.pk: [] for cycle in cycles}
     entries = (
         CycleScenario.objects.filter(cycle__in=[c.pk for c in cycles])
@@ -160,6 +162,13 @@ def cycle_statuses(cycles) -> dict[int, CycleStatus]:
     )
     for cycle_pk, latest in entries:
         results[cycle_pk].append(latest)
+    return results
+
+
+def cycle_statuses(cycles) -> dict[int, CycleStatus]:
+    """The status of each cycle, by pk, in two queries whatever their number."""
+    cycles = list(cycles)
+    results = _latest_results(cycles)
     open_counts: dict[int, dict[str, int]] = defaultdict(dict)
     defects = (
         Defect.objects.filter(cycle__in=[c.pk for c in cycles], status__in=OPEN_STATUSES)
@@ -172,23 +181,39 @@ def cycle_statuses(cycles) -> dict[int, CycleStatus]:
     return {c.pk: _status(c, results[c.pk], open_counts[c.pk]) for c in cycles}
 
 
-def cycle_status(cycle: TestCycle) -> CycleStatus:
-    """How the cycle stands against its exit criteria now (two queries)."""
-    return cycle_statuses([cycle])[cycle.pk]
+def cycle_status(cycle: TestCycle, *, defect_counts: DefectCounts | None = None) -> CycleStatus:
+    """How the cycle stands against its exit criteria now (two queries; one when the caller
+    passes the cycle's defect_counts, which the dashboard counts anyway)."""
+    if defect_counts is None:
+        return cycle_statuses([cycle])[cycle.pk]
+    open_counts: Counter = Counter()
+    for (severity, status), count in defect_counts.items():
+        if status in OPEN_STATUSES:
+            open_counts[severity] += count
+    return _status(cycle, _latest_results([cycle])[cycle.pk], open_counts)
 
 
 # --- Dashboard reads ----------------------------------------------------------------------
 
 
-def defects_by_severity_and_status(cycle: TestCycle) -> list[tuple[str, list[int], int]]:
-    """Rows (severity label, counts per DefectStatus in its order, total) of the cycle's defects."""
-    counts = {
+def defect_counts(cycle: TestCycle) -> DefectCounts:
+    """The cycle's defects counted per (severity, status), in one query."""
+    return {
         (severity, status): count
         for severity, status, count in Defect.objects.filter(cycle=cycle)
         .values_list("severity", "status")
         .annotate(count=Count("pk"))
         .order_by()
     }
+
+
+def defects_by_severity_and_status(
+    cycle: TestCycle, *, counts: DefectCounts | None = None
+) -> list[tuple[str, list[int], int]]:
+    """Rows (severity label, counts per DefectStatus in its order, total) of the cycle's
+    defects; from `counts` (defect_counts) when the caller has them."""
+    if counts is None:
+        counts = defect_counts(cycle)
     rows = []
     for severity in Severity:
         cells = [counts.get((severity.value, status), 0) for status in DefectStatus.values]
@@ -233,7 +258,9 @@ def execution_trend(cycle: TestCycle) -> list[TrendRow]:
     """
     zone = zoneinfo.ZoneInfo(cycle.project.time_zone)
     runs = (
-        TestExecution.objects.filter(entry__cycle=cycle)
+        # By the run's own cycle: execution_cycle_idx then hands the runs over scenario by
+        # scenario in the window's order, without a join or a sort.
+        TestExecution.objects.filter(cycle=cycle)
         .annotate(
             day=_local_day("executed_at", zone, cycle.starts_on, cycle.ends_on),
             previous=Window(
@@ -308,12 +335,15 @@ def project_current_cycle(project: Project) -> TestCycle | None:
 
 
 def scope_list(*, user, cycle: TestCycle) -> QuerySet[CycleScenario]:
-    """The cycle's scenarios in scope, by code, with assignees and the latest result."""
+    """The cycle's scenarios in scope, by code, with the latest result and the assignees
+    (in `assignee_list`)."""
     _ensure_visible(user, cycle.project)
     return (
         CycleScenario.objects.filter(cycle=cycle)
         .select_related("scenario")
-        .prefetch_related("assignees")
+        # Into a list: a prefetch kept on the manager builds a queryset per entry, which
+        # cost more than the query itself on a page of the dashboard.
+        .prefetch_related(Prefetch("assignees", to_attr="assignee_list"))
         .annotate(latest=_latest_result())
         .order_by("scenario__code")
     )

@@ -37,6 +37,13 @@ def _dashboard_url(project, cycle) -> str:
     return reverse("uat:cycle-dashboard", args=[project.code, cycle.pk])
 
 
+def _run_url_prefix(project, cycle) -> str:
+    """The run URL of the cycle up to the entry's pk: the scope table appends each entry's
+    pk and "/" instead of reversing the URL once per row."""
+    url = reverse("uat:run", args=[project.code, cycle.pk, 0])
+    return url[: -len("0/")]
+
+
 @project_view(Capability.VIEW_PROJECT)
 @require_GET
 def cycle_list(request, project):
@@ -102,7 +109,7 @@ def cycle_scope(request, project, pk):
         "last_name", "first_name", "username"
     )
     current = {
-        entry.scenario_id: [user.pk for user in entry.assignees.all()]
+        entry.scenario_id: [user.pk for user in entry.assignee_list]
         for entry in selectors.scope_list(user=request.user, cycle=cycle)
     }
     form = ScopeForm(
@@ -131,7 +138,8 @@ def cycle_scope(request, project, pk):
 def cycle_dashboard(request, project, pk):
     """Progress, pass rate, defects, the daily trend and the exit criteria of one cycle."""
     cycle = selectors.cycle_get(user=request.user, project=project, pk=pk)
-    status = selectors.cycle_status(cycle)
+    defect_counts = selectors.defect_counts(cycle)  # one count for the status and the table
+    status = selectors.cycle_status(cycle, defect_counts=defect_counts)
     trend = selectors.execution_trend(cycle)
     scope = Paginator(selectors.scope_list(user=request.user, cycle=cycle), SCOPE_ROWS)
     scope.count = status.planned  # the status counted the scope already: no second COUNT
@@ -143,13 +151,14 @@ def cycle_dashboard(request, project, pk):
         "entries": page.object_list,
         "page": page,
         "defect_statuses": DefectStatus.labels,
-        "defect_rows": selectors.defects_by_severity_and_status(cycle),
+        "defect_rows": selectors.defects_by_severity_and_status(cycle, counts=defect_counts),
         "trend": mark_safe(  # noqa: S308 - rendered by our own template, values escaped there
             charts.render_svg(cycle=cycle, trend=trend, today=project.local_today())
         ),
         "percent_done": round(100 * status.executed / status.planned) if status.planned else 0,
         "can_manage": policy.can(request.user, project, Capability.MANAGE_TESTS),
         "can_run": policy.can(request.user, project, Capability.RUN_TESTS),
+        "run_url_prefix": _run_url_prefix(project, cycle),
     }
     return render(request, "uat/cycles/dashboard.html", context)
 
