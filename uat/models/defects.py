@@ -61,6 +61,7 @@ class Defect(models.Model):
         null=True,
         blank=True,
         related_name="defects",
+        db_index=False,  # defect_cycle_idx begins with it
     )
     execution = models.ForeignKey(
         "uat.TestExecution",
@@ -109,6 +110,8 @@ class Defect(models.Model):
         indexes = [
             models.Index(fields=["project", "status", "severity"], name="defect_status_idx"),
             models.Index(fields=["assignee", "status"], name="defect_assignee_idx"),
+            # A cycle's severity x status counts (its dashboard) from the index alone.
+            models.Index(fields=["cycle", "severity", "status"], name="defect_cycle_idx"),
             # The list filtered by severity, newest first: a deep page's keys come from this
             # index alone (uat.views.defects.KeysFirstPaginator).
             models.Index(fields=["project", "severity", "-number"], name="defect_severity_idx"),
