@@ -7,7 +7,7 @@ import threading
 import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -296,3 +296,20 @@ def test_a_batch_whose_e_mail_cannot_be_built_fails_only_that_row(monkeypatch):
     )
     assert rows[fine.pk].status == ReminderStatus.SENT
     assert [m.to for m in mail.outbox] == [[fine.email]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sent_marks_do_not_wait_for_the_disk_on_postgresql_only():
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as queries:
+            reminders._commit_without_waiting_for_disk()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW synchronous_commit")
+                assert cursor.fetchone()[0] == "off"
+        else:
+            assert len(queries) == 0
+    if connection.vendor == "postgresql":  # SET LOCAL: the next transaction waits again
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"
