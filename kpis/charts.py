@@ -10,16 +10,38 @@ stylesheet rule for them wins over the attributes. Every text is escaped by form
 """
 
 import datetime
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-from django.utils.formats import date_format, number_format
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils import formats
+from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kpis.choices import Direction, KpiStatus
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_text(day: datetime.date, format_name: str | None, language: str | None) -> str:
+    return formats.date_format(day, format_name)
+
+
+def date_format(day: datetime.date, format_name: str | None = None) -> str:
+    """The day in the active language. A chart labels every dot, and the charts of a page
+    share their measurement days: each label is formatted once per language."""
+    return _date_text(day, format_name, get_language())
+
+
+@receiver(setting_changed)
+def _forget_date_texts(**kwargs) -> None:
+    _date_text.cache_clear()  # format settings changed (tests): Django forgets its own too
+
 
 FONT = "DejaVu Sans, Noto Sans, sans-serif"
 MEASURED = "#1d4ed8"

@@ -409,3 +409,19 @@ def test_status_bar_ignores_unknown_keys_and_negative_counts():
     rects = segments(root)
     assert len(rects) == 1
     assert float(rects[0].get("width")) == 240.0
+
+
+def test_chart_date_labels_follow_the_active_language_despite_the_label_cache():
+    from kpis.charts import date_format
+
+    day = datetime.date(2026, 11, 30)
+    with translation.override("en"):
+        english = date_format(day)
+    with translation.override("vi"):
+        vietnamese = date_format(day)
+    with translation.override("en"):
+        assert date_format(day) == english
+
+    assert english != vietnamese
+    assert "2026" in english
+    assert "2026" in vietnamese
