@@ -28,7 +28,9 @@ the next success clears it. Project managers see both on the team page.
 import contextlib
 import datetime
 import logging
+import random
 import smtplib
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -145,14 +147,15 @@ def _recipients_of(projects: list[Project]) -> dict[int, list[User]]:
 
 def _retrying_sqlite_lock(write):
     """SQLite refuses a second writer at once instead of waiting in some cases (shared-cache
-    in-memory databases, a reader upgrading to a writer): wait a moment and try again."""
+    in-memory databases, a reader upgrading to a writer): wait a moment and try again. The
+    wait varies, so that writers refused together do not come back together."""
     for attempt in range(200):
         try:
             return write()
         except OperationalError as error:
             if connection.vendor != "sqlite" or "locked" not in str(error) or attempt == 199:
                 raise
-            time.sleep(0.01)
+            time.sleep(random.uniform(0.005, 0.025))  # noqa: S311 - a pause, not a secret
     return None  # unreachable
 
 
@@ -202,13 +205,15 @@ def _create_rows(
     """
 
     def insert() -> list[int]:
+        # Read before the transaction: it then begins with its write (on SQLite a reader
+        # turning writer is refused when another one did the same).
+        existing = set(
+            ReviewReminder.objects.filter(
+                project__in={due.project.pk for due, _user in batch},
+                week__in={due.week for due, _user in batch},
+            ).values_list("project_id", "user_id", "week")
+        )
         with transaction.atomic():
-            existing = set(
-                ReviewReminder.objects.filter(
-                    project__in={due.project.pk for due, _user in batch},
-                    week__in={due.week for due, _user in batch},
-                ).values_list("project_id", "user_id", "week")
-            )
             rows = ReviewReminder.objects.bulk_create(
                 _reminder_row(due, user, now)
                 for due, user in batch
@@ -435,26 +440,38 @@ def _settle(reminder: ReviewReminder, status: str, reason: str) -> None:
         reminder.status, reminder.last_error = status, reason
 
 
+_moments = threading.Lock()
+_last_moment = [datetime.datetime.min.replace(tzinfo=datetime.UTC)]
+
+
+def _claim_moment() -> datetime.datetime:
+    """Now, but never the same moment twice in this process: a batch's claim is known by it."""
+    with _moments:
+        moment = max(timezone.now(), _last_moment[0] + datetime.timedelta(microseconds=1))
+        _last_moment[0] = moment
+    return moment
+
+
 def _claim_for_sending(reminders: list[ReviewReminder], now: datetime.datetime) -> set[int]:
     """Take the still pending rows to sending, handed over at once (the e-mails are built);
-    returns the pks this call took. Locked first, so two deliveries never take the same row
-    (PostgreSQL waits on the lock; SQLite's second writer retries and finds them taken)."""
+    returns the pks this call took, known by its claim moment `now`. The conditional update
+    decides: on PostgreSQL a second delivery waits on the rows' locks and then finds them
+    taken; on SQLite the transaction holds the database from that first write."""
     pks = [reminder.pk for reminder in reminders]
 
     def claim() -> set[int]:
         with transaction.atomic():
-            mine = set(
-                ReviewReminder.objects.select_for_update()
-                .filter(pk__in=pks, status=ReminderStatus.PENDING)
-                .values_list("pk", flat=True)
-            )
-            ReviewReminder.objects.filter(pk__in=mine).update(
+            ReviewReminder.objects.filter(pk__in=pks, status=ReminderStatus.PENDING).update(
                 status=ReminderStatus.SENDING,
                 claimed_at=now,
                 sending_started_at=now,
                 attempts=F("attempts") + 1,
             )
-        return mine
+            return set(
+                ReviewReminder.objects.filter(
+                    pk__in=pks, status=ReminderStatus.SENDING, claimed_at=now
+                ).values_list("pk", flat=True)
+            )
 
     return _retrying_sqlite_lock(claim)
 
@@ -477,11 +494,13 @@ def reminders_send(*, reminder_pks: list[int]) -> list[ReviewReminder]:
     from implementation.digest import shared_project_parts
     from implementation.tasks import review_reminder_send_task
 
-    now = timezone.now()
-    rows = list(
-        _with_send_facts(
-            ReviewReminder.objects.filter(pk__in=reminder_pks, status=ReminderStatus.PENDING)
-        ).order_by("project_id", "user_id")
+    now = _claim_moment()
+    rows = _retrying_sqlite_lock(
+        lambda: list(
+            _with_send_facts(
+                ReviewReminder.objects.filter(pk__in=reminder_pks, status=ReminderStatus.PENDING)
+            ).order_by("project_id", "user_id")
+        )
     )
     messages: dict[int, EmailMultiAlternatives] = {}
     with shared_project_parts():
@@ -491,11 +510,13 @@ def reminders_send(*, reminder_pks: list[int]) -> list[ReviewReminder]:
                 _settle(reminder, ReminderStatus.SKIPPED, reason)
                 continue
             try:
-                messages[reminder.pk] = build_reminder_email(
-                    project=reminder.project,
-                    user=reminder.user,
-                    meeting_at=reminder.meeting_at,
-                    now=now,
+                messages[reminder.pk] = _retrying_sqlite_lock(
+                    lambda reminder=reminder: build_reminder_email(
+                        project=reminder.project,
+                        user=reminder.user,
+                        meeting_at=reminder.meeting_at,
+                        now=now,
+                    )
                 )
             except Exception as error:
                 logger.exception("Building review reminder %s failed", reminder.pk)
@@ -515,13 +536,17 @@ def reminders_send(*, reminder_pks: list[int]) -> list[ReviewReminder]:
         reminder.attempts += 1
     sent, refused = _send_all(get_connection(), to_send, messages)
     sent_at = timezone.now()
-    with transaction.atomic():
-        _commit_without_waiting_for_disk()
-        ReviewReminder.objects.filter(
-            pk__in=[reminder.pk for reminder in sent],
-            status=ReminderStatus.SENDING,
-            claimed_at=now,
-        ).update(status=ReminderStatus.SENT, sent_at=sent_at, last_error="")
+
+    def mark_sent() -> None:
+        with transaction.atomic():
+            _commit_without_waiting_for_disk()
+            ReviewReminder.objects.filter(
+                pk__in=[reminder.pk for reminder in sent],
+                status=ReminderStatus.SENDING,
+                claimed_at=now,
+            ).update(status=ReminderStatus.SENT, sent_at=sent_at, last_error="")
+
+    _retrying_sqlite_lock(mark_sent)
     for reminder in sent:
         reminder.status, reminder.sent_at, reminder.last_error = ReminderStatus.SENT, sent_at, ""
         if reminder.address_has_failures:
