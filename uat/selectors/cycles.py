@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy
 
 from projects import policy
 from projects.filters import PkFilter, ProjectCodeFilter
-from projects.models import Project
+from projects.models import Project, User
 from uat.choices import OPEN_STATUSES, DefectStatus, ExecutionResult, Severity
 from uat.models import CycleScenario, Defect, ScenarioStep, TestCycle, TestExecution
 
@@ -336,14 +336,20 @@ def project_current_cycle(project: Project) -> TestCycle | None:
 
 def scope_list(*, user, cycle: TestCycle) -> QuerySet[CycleScenario]:
     """The cycle's scenarios in scope, by code, with the latest result and the assignees
-    (in `assignee_list`)."""
+    by name (in `assignee_list`)."""
     _ensure_visible(user, cycle.project)
     return (
         CycleScenario.objects.filter(cycle=cycle)
         .select_related("scenario")
         # Into a list: a prefetch kept on the manager builds a queryset per entry, which
         # cost more than the query itself on a page of the dashboard.
-        .prefetch_related(Prefetch("assignees", to_attr="assignee_list"))
+        .prefetch_related(
+            Prefetch(
+                "assignees",
+                queryset=User.objects.order_by("first_name", "last_name", "username"),
+                to_attr="assignee_list",
+            )
+        )
         .annotate(latest=_latest_result())
         .order_by("scenario__code")
     )
