@@ -58,6 +58,11 @@ MAX_ROSTER_ROWS = 5000
 
 def _save_checked(instance, project: Project, people: dict, exclude: list[str]):
     errors = member_errors(project, **people)
+    # The people are left out of clean_fields (they are checked against the team instead),
+    # so a missing required one must be caught here, not by the database.
+    for name in people:
+        if getattr(instance, f"{name}_id") is None and not instance._meta.get_field(name).null:
+            errors.setdefault(name, []).append(_("This field is required."))
     clean_fields(instance, exclude=exclude, errors=errors)
     raise_if(errors)
     instance.save()

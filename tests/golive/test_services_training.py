@@ -76,6 +76,38 @@ def test_an_activity_owned_by_someone_off_the_team_is_refused(project, key_user)
     assert not CommunicationActivity.objects.exists()
 
 
+@pytest.mark.parametrize("owner", ["missing", None])
+def test_an_activity_without_an_owner_is_refused_with_a_field_error(project, key_user, owner):
+    fields = {"owner": None} if owner is None else {}
+    with pytest.raises(ValidationError) as error:
+        training.activity_create(
+            actor=key_user,
+            project=project,
+            title="Posters",
+            kind=CommunicationKind.POSTER,
+            planned_on=datetime.date(2026, 12, 1),
+            **fields,
+        )
+    assert error.value.message_dict == {"owner": ["This field is required."]}
+    assert not CommunicationActivity.objects.exists()
+
+
+def test_an_activity_update_cannot_drop_its_owner(project, key_user):
+    activity = training.activity_create(
+        actor=key_user,
+        project=project,
+        title="Posters",
+        kind=CommunicationKind.POSTER,
+        planned_on=datetime.date(2026, 12, 1),
+        owner=key_user,
+    )
+    with pytest.raises(ValidationError) as error:
+        training.activity_update(actor=key_user, activity=activity, owner=None)
+    assert set(error.value.message_dict) == {"owner"}
+    activity.refresh_from_db()
+    assert activity.owner == key_user
+
+
 # --- End users ------------------------------------------------------------------------------
 
 
