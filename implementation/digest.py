@@ -778,7 +778,8 @@ def build_digest(*, project: Project, user: User, now: datetime.datetime | None 
 # --- Rendering ----------------------------------------------------------------------------
 
 
-def _opt_out_url(project: Project) -> str:
+def opt_out_url(project: Project) -> str:
+    """Where a member turns the weekly e-mail off (absolute: e-mails and their headers)."""
     try:
         path = reverse("implementation:reminder-opt-out", args=[project.code])
     except NoReverseMatch:  # the opt-out page comes with the delivery machinery
@@ -821,7 +822,7 @@ def render_digest_email(digest: Digest) -> EmailContent:
             "site_url": settings.SITE_URL,
             "project_url": settings.SITE_URL + digest.project.get_absolute_url(),
             "agenda_url": _link("implementation:agenda", digest.project.code),
-            "opt_out_url": _opt_out_url(digest.project),
+            "opt_out_url": opt_out_url(digest.project),
         }
         context["agenda_text"] = _rendered_agenda(digest.agenda, TEXT_TEMPLATE, context)
         context["agenda_html"] = _rendered_agenda(digest.agenda, HTML_TEMPLATE, context)

@@ -283,7 +283,7 @@ def build_reminder_email(
     *, project: Project, user: User, meeting_at: datetime.datetime, now: datetime.datetime
 ) -> EmailMultiAlternatives:
     """The member's e-mail (plain text and HTML) with the reminder's stable Message-ID."""
-    from implementation.digest import build_digest, render_digest_email
+    from implementation.digest import build_digest, opt_out_url, render_digest_email
 
     content = render_digest_email(build_digest(project=project, user=user, now=now))
     week = iso_week(meeting_at)
@@ -294,6 +294,8 @@ def build_reminder_email(
         headers={
             "Message-ID": message_id(project_pk=project.pk, user_pk=user.pk, week=week),
             "Auto-Submitted": "auto-generated",
+            # Mail clients show their own "unsubscribe" next to the sender (RFC 2369).
+            "List-Unsubscribe": f"<{opt_out_url(project)}>",
         },
     )
     message.attach_alternative(content.html, "text/html")

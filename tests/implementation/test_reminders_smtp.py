@@ -8,6 +8,7 @@ import time
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
+from django.urls import reverse
 
 from implementation.models import ReminderStatus, ReviewReminder
 from implementation.services import reminders
@@ -51,7 +52,7 @@ def wait_for(inbox, count=1, timeout=5.0):
 
 @pytest.mark.django_db
 def test_reminder_is_delivered_over_smtp_once_with_text_html_and_message_id(
-    smtp_inbox, django_capture_on_commit_callbacks
+    smtp_inbox, django_capture_on_commit_callbacks, settings
 ):
     project = due_project()
     [user] = team(project, 1)
@@ -68,6 +69,8 @@ def test_reminder_is_delivered_over_smtp_once_with_text_html_and_message_id(
     assert parsed["To"] == user.email
     assert parsed["Message-ID"] == reminder.message_id
     assert parsed["Auto-Submitted"] == "auto-generated"
+    opt_out = reverse("implementation:reminder-opt-out", args=[project.code])
+    assert parsed["List-Unsubscribe"] == f"<{settings.SITE_URL}{opt_out}>"
     assert parsed.get_body(("plain",)).get_content().strip()
     assert "<" in parsed.get_body(("html",)).get_content()
     assert project.code in parsed["Subject"] or project.name in parsed["Subject"]
