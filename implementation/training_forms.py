@@ -199,6 +199,19 @@ class InviteForm(forms.Form):
         return data
 
 
+class UninviteForm(forms.Form):
+    """Whom to take off a session's list (the button on their row names them)."""
+
+    end_user = forms.ModelChoiceField(queryset=EndUser.objects.none())
+
+    def __init__(self, *args, end_users, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["end_user"]
+        field.queryset = end_users
+        for code in ("required", "invalid_choice"):
+            field.error_messages[code] = _("Choose someone on this session's list.")
+
+
 CAME, DID_NOT_COME, NOT_KNOWN = "came", "absent", ""
 ATTENDED_VALUES = {CAME: True, DID_NOT_COME: False, NOT_KNOWN: None}
 

@@ -34,6 +34,7 @@ from implementation.training_forms import (
     EndUserImportForm,
     InviteForm,
     SessionForm,
+    UninviteForm,
 )
 from implementation.views.configuration import in_project_time_zone
 from projects import policy
@@ -393,6 +394,7 @@ def _session_page(request, project, session, *, status=200, partial="", **forms)
         "invite_form": forms.get("invite_form")
         or InviteForm(end_users=_invitable(project, session)),
         "can_manage": _can_manage(request, project),
+        "uninvite_errors": forms.get("uninvite_errors", []),
     }
     return _render(
         request,
@@ -444,6 +446,33 @@ def session_invite(request, project, pk):
 @project_view(Capability.MANAGE_TRAINING)
 @in_project_time_zone
 @require_POST
+def session_uninvite(request, project, pk):
+    """Take someone off the list, as long as nothing is recorded for them: whoever came or
+    did not come stays, so that the session's attendance is never rewritten."""
+    found = selectors.session_get(user=request.user, project=project, pk=pk)
+    form = UninviteForm(request.POST, end_users=EndUser.objects.filter(project=project))
+    if form.is_valid():
+        end_user = form.cleaned_data["end_user"]
+        try:
+            services.attendance_remove(actor=request.user, session=found, end_user=end_user)
+        except (ApplicationError, ValidationError) as error:
+            apply_error(form, error)
+        else:
+            text = _("%(name)s is no longer invited.") % {"name": end_user.name}
+            return _done(request, _url("session", project, found.pk), text)
+    return _session_page(
+        request,
+        project,
+        found,
+        status=UNPROCESSABLE,
+        partial="attendance",
+        uninvite_errors=[str(e) for errors in form.errors.values() for e in errors],
+    )
+
+
+@project_view(Capability.MANAGE_TRAINING)
+@in_project_time_zone
+@require_POST
 def session_attendance(request, project, pk):
     """Save, in one go, who came, who did not and whose attendance is not known yet."""
     found = selectors.session_get(user=request.user, project=project, pk=pk)
@@ -486,4 +515,5 @@ urlpatterns = [
     path("training/sessions/<int:pk>/edit/", session_edit, name="session-edit"),
     path("training/sessions/<int:pk>/invite/", session_invite, name="session-invite"),
     path("training/sessions/<int:pk>/attendance/", session_attendance, name="session-attendance"),
+    path("training/sessions/<int:pk>/uninvite/", session_uninvite, name="session-uninvite"),
 ]

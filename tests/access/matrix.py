@@ -282,6 +282,7 @@ PAGES: dict[str, Page] = {
     "golive:session-edit": Page(C.MANAGE_TRAINING),
     "golive:session-invite": Page(C.MANAGE_TRAINING),
     "golive:session-attendance": Page(C.MANAGE_TRAINING),
+    "golive:session-uninvite": Page(C.MANAGE_TRAINING),
     "hypercare:tickets": Page(VIEW),
     "hypercare:ticket-new": Page(C.RAISE_TICKETS),
     "hypercare:ticket": Page(VIEW),

@@ -33,6 +33,7 @@ TRAINING_NAMES = {
     "session-edit": "project:manage_training",
     "session-invite": "project:manage_training",
     "session-attendance": "project:manage_training",
+    "session-uninvite": "project:manage_training",
 }
 
 
@@ -238,7 +239,9 @@ def test_other_members_cannot_invite_or_record_attendance(client, project, membe
         url("session-attendance", project, session.pk), {f"attended_{end_user.pk}": "came"}
     )
 
-    assert (invite.status_code, record.status_code) == (403, 403)
+    uninvite = client.post(url("session-uninvite", project, session.pk), {"end_user": end_user.pk})
+
+    assert (invite.status_code, record.status_code, uninvite.status_code) == (403, 403, 403)
     assert list(Attendance.objects.values_list("attended", flat=True)) == [None]
 
 
@@ -802,6 +805,81 @@ def test_attendance_refusal_over_htmx_returns_the_attendance_fragment(client, pr
     assert "<html" not in content
     assert 'id="attendance"' in content
     assert "Attendance is recorded once the session has started." in content
+
+
+@pytest.mark.parametrize("role", MANAGERS)
+def test_someone_not_yet_recorded_is_taken_off_the_list(client, project, members, pm, role):
+    people, session = _invited(project, pm, days=2, count=2)
+    client.force_login(members[role])
+
+    before = client.get(url("session", project, session.pk)).content.decode()
+    response = client.post(url("session-uninvite", project, session.pk), {"end_user": people[0].pk})
+
+    assert f'name="end_user" value="{people[0].pk}"' in before
+    assert response.status_code == 302
+    assert list(Attendance.objects.values_list("end_user_id", flat=True)) == [people[1].pk]
+    page = client.get(url("session", project, session.pk))
+    assert "Person 0 is no longer invited." in page.content.decode()
+    assert page.context["session"].invited == 1
+
+
+def test_taking_someone_off_over_htmx_reloads_the_page(client, project, pm):
+    people, session = _invited(project, pm, days=2, count=1)
+    client.force_login(pm)
+
+    response = client.post(
+        url("session-uninvite", project, session.pk), {"end_user": people[0].pk}, headers=HTMX
+    )
+
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == url("session", project, session.pk)
+    assert Attendance.objects.count() == 0
+
+
+def test_a_recorded_attendance_cannot_be_taken_off_the_list(client, project, pm):
+    people, session = _invited(project, pm, days=-1, count=2)
+    training.attendance_record(actor=pm, session=session, attended={people[0].pk: False})
+    client.force_login(pm)
+
+    page = client.get(url("session", project, session.pk)).content.decode()
+    response = client.post(
+        url("session-uninvite", project, session.pk), {"end_user": people[0].pk}, headers=HTMX
+    )
+
+    # The button is offered only for whom nothing is recorded.
+    assert f'name="end_user" value="{people[0].pk}"' not in page
+    assert f'name="end_user" value="{people[1].pk}"' in page
+    content = response.content.decode()
+    assert response.status_code == 422
+    assert 'id="attendance"' in content
+    assert "<html" not in content
+    assert "Only someone invited whose attendance is not recorded is removed." in content
+    recorded = dict(Attendance.objects.values_list("end_user_id", "attended"))
+    assert recorded == {people[0].pk: False, people[1].pk: None}
+
+
+@pytest.mark.parametrize("data", [{}, {"end_user": "abc"}, {"end_user": "999999"}, "foreign"])
+def test_a_bad_removal_answers_422_and_removes_nobody(client, project, pm, data):
+    people, session = _invited(project, pm, days=2, count=1)
+    if data == "foreign":
+        other, _user = _other_project_with(pm)
+        data = {"end_user": an_end_user(other, pm).pk}
+    client.force_login(pm)
+
+    response = client.post(url("session-uninvite", project, session.pk), data)
+
+    assert response.status_code == 422
+    assert "Choose someone on this session&#x27;s list." in response.content.decode()
+    assert Attendance.objects.count() == 1
+
+
+def test_viewers_of_a_session_see_no_removal_button(client, project, members, pm):
+    _people, session = _invited(project, pm, days=2, count=1)
+    client.force_login(members[Role.PILOT_USER])
+
+    page = client.get(url("session", project, session.pk)).content.decode()
+
+    assert url("session-uninvite", project, session.pk) not in page
 
 
 def test_an_unknown_attendance_value_answers_422_and_saves_nothing(client, project, pm):
