@@ -334,6 +334,14 @@ class InviteSerializer(serializers.Serializer):
     )
 
 
+class UninviteSerializer(serializers.Serializer):
+    end_user = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_PK,
+        help_text=gettext_lazy("pk of an end user on the session's list."),
+    )
+
+
 @extend_schema_field(
     {
         "type": "object",
@@ -573,6 +581,24 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                 {"end_users": [_("Choose end users of this project.")]}
             )
         services.session_invite(actor=request.user, session=session, end_users=end_users)
+        return self._reply(session)
+
+    @extend_schema(request=UninviteSerializer, responses={200: SessionSerializer})
+    @action(detail=True, methods=["post"])
+    def uninvite(self, request, pk=None):
+        """Take an end user off the session's list while nothing is recorded for them; a
+        recorded attendance stays."""
+        session = self._to_manage()
+        serializer = UninviteSerializer(data=body_of(request))
+        serializer.is_valid(raise_exception=True)
+        end_user = EndUser.objects.filter(
+            project=session.project, pk=serializer.validated_data["end_user"]
+        ).first()
+        if end_user is None:
+            raise serializers.ValidationError(
+                {"end_user": [_("Choose someone on this session's list.")]}
+            )
+        services.attendance_remove(actor=request.user, session=session, end_user=end_user)
         return self._reply(session)
 
     @extend_schema(request=AttendanceInputSerializer, responses={200: SessionSerializer})

@@ -429,6 +429,7 @@ API: dict[tuple[str, str], Api] = {
     ("api:training-session-detail", "patch"): write(C.MANAGE_TRAINING),
     ("api:training-session-attendance", "post"): write(C.MANAGE_TRAINING),
     ("api:training-session-invite", "post"): write(C.MANAGE_TRAINING),
+    ("api:training-session-uninvite", "post"): write(C.MANAGE_TRAINING),
     ("api:readiness-detail", "get"): read(),
     ("api:go-live-plan-detail", "get"): read(),
     ("api:go-live-plan-detail", "patch"): write(C.MANAGE_GO_LIVE),

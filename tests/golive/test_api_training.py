@@ -514,6 +514,50 @@ def test_invite_bad_input_is_400_and_invites_nobody(api_as, project, pm, end_use
     assert not Attendance.objects.exists()
 
 
+def test_uninvite_takes_someone_not_yet_recorded_off_the_list(api_as, project, pm):
+    first, second = an_end_user(project, pm, name="A"), an_end_user(project, pm, name="B")
+    session = a_session(project, pm, days=3)
+    training.session_invite(actor=pm, session=session, end_users=[first, second])
+
+    response = api_as(pm).post(url(session, "uninvite"), {"end_user": first.pk}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["invited"] == 1
+    assert [a["name"] for a in response.json()["attendance"]] == ["B"]
+    assert list(Attendance.objects.values_list("end_user_id", flat=True)) == [second.pk]
+
+
+@pytest.mark.parametrize("end_user", [None, "x", 0, 10**30, "other_project", "not_invited"])
+def test_uninvite_bad_input_is_400_and_removes_nobody(api_as, project, pm, end_user):
+    invited = an_end_user(project, pm, name="Invited")
+    session = a_session(project, pm, days=3)
+    training.session_invite(actor=pm, session=session, end_users=[invited])
+    if end_user == "other_project":
+        other = ProjectFactory()
+        MembershipFactory(project=other, user=pm, role=Role.PROJECT_MANAGER)
+        end_user = an_end_user(other, pm).pk
+    elif end_user == "not_invited":
+        end_user = an_end_user(project, pm, name="Someone else").pk
+
+    response = api_as(pm).post(url(session, "uninvite"), {"end_user": end_user}, format="json")
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"end_user"}
+    assert list(Attendance.objects.values_list("end_user_id", flat=True)) == [invited.pk]
+
+
+def test_uninvite_keeps_a_recorded_attendance(api_as, project, pm):
+    person = an_end_user(project, pm)
+    session = a_session(project, pm, days=-1)
+    training.attendance_record(actor=pm, session=session, attended={person.pk: True})
+
+    response = api_as(pm).post(url(session, "uninvite"), {"end_user": person.pk}, format="json")
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"end_user"}
+    assert Attendance.objects.get().attended is True
+
+
 @pytest.mark.parametrize("role", list(Role))
 def test_invite_by_role(api_as, project, members, role):
     pm = members[Role.PROJECT_MANAGER]
