@@ -24,7 +24,9 @@ from implementation.models import (
     Ticket,
     TicketEvent,
     TrainingSession,
+    WeeklyStatusReport,
 )
+from projects.admin import GeneratedPdfAdmin, ReadOnlyAdmin
 
 
 class ChecklistItemInline(admin.TabularInline):
@@ -95,22 +97,13 @@ class ChecklistItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConfigurationChange)
-class ConfigurationChangeAdmin(admin.ModelAdmin):
+class ConfigurationChangeAdmin(ReadOnlyAdmin):
     """The configuration log is append-only: even superusers only read it here."""
 
     list_display = ["display_number", "project", "area", "setting", "environment", "applied_at"]
     list_filter = ["environment", "area"]
     search_fields = ["project__code", "area", "setting", "reference", "reason"]
     list_select_related = ["project"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ActionItemInline(admin.TabularInline):
@@ -139,29 +132,21 @@ class ActionItemAdmin(admin.ModelAdmin):
     raw_id_fields = ["owner", "created_by", "raised_in", "project"]
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written by the services only (their rules live there), read here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(ReviewReminder)
-class ReviewReminderAdmin(_ReadOnlyAdmin):
+class ReviewReminderAdmin(ReadOnlyAdmin):
     list_display = ["project", "user", "week", "status", "attempts", "sent_at"]
     list_filter = ["status"]
     search_fields = ["project__code", "user__username", "week"]
     list_select_related = ["project", "user"]
 
 
+@admin.register(WeeklyStatusReport)
+class WeeklyStatusReportAdmin(GeneratedPdfAdmin):
+    pass
+
+
 @admin.register(ReminderAddressFailure)
-class ReminderAddressFailureAdmin(_ReadOnlyAdmin):
+class ReminderAddressFailureAdmin(ReadOnlyAdmin):
     list_display = ["user", "email", "consecutive_failures", "last_failed_at"]
     search_fields = ["user__username", "email"]
     list_select_related = ["user"]
@@ -171,7 +156,7 @@ class ReminderAddressFailureAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(MigrationObject)
-class MigrationObjectAdmin(_ReadOnlyAdmin):
+class MigrationObjectAdmin(ReadOnlyAdmin):
     list_display = ["project", "name", "source_system", "owner", "cleansing_status"]
     list_filter = ["cleansing_status"]
     search_fields = ["project__code", "name"]
@@ -179,7 +164,7 @@ class MigrationObjectAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(MigrationLoad)
-class MigrationLoadAdmin(_ReadOnlyAdmin):
+class MigrationLoadAdmin(ReadOnlyAdmin):
     list_display = [
         "migration_object",
         "sequence",
@@ -196,7 +181,7 @@ class MigrationLoadAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(CutoverTask)
-class CutoverTaskAdmin(_ReadOnlyAdmin):
+class CutoverTaskAdmin(ReadOnlyAdmin):
     list_display = ["project", "number", "title", "owner", "planned_start", "status"]
     list_filter = ["status"]
     search_fields = ["project__code", "title"]
@@ -204,13 +189,13 @@ class CutoverTaskAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(CutoverRehearsal)
-class CutoverRehearsalAdmin(_ReadOnlyAdmin):
+class CutoverRehearsalAdmin(ReadOnlyAdmin):
     list_display = ["project", "held_on", "outcome"]
     list_select_related = ["project"]
 
 
 @admin.register(CommunicationActivity)
-class CommunicationActivityAdmin(_ReadOnlyAdmin):
+class CommunicationActivityAdmin(ReadOnlyAdmin):
     list_display = ["project", "planned_on", "kind", "title", "owner", "status"]
     list_filter = ["kind", "status"]
     search_fields = ["project__code", "title"]
@@ -218,7 +203,7 @@ class CommunicationActivityAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(EndUser)
-class EndUserAdmin(_ReadOnlyAdmin):
+class EndUserAdmin(ReadOnlyAdmin):
     list_display = ["project", "name", "department", "email"]
     list_filter = ["department"]
     search_fields = ["project__code", "name", "email"]
@@ -226,20 +211,20 @@ class EndUserAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(TrainingSession)
-class TrainingSessionAdmin(_ReadOnlyAdmin):
+class TrainingSessionAdmin(ReadOnlyAdmin):
     list_display = ["project", "starts_at", "title", "trainer"]
     search_fields = ["project__code", "title"]
     list_select_related = ["project", "trainer"]
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(_ReadOnlyAdmin):
+class AttendanceAdmin(ReadOnlyAdmin):
     list_display = ["session", "end_user", "attended"]
     list_select_related = ["session", "end_user"]
 
 
 @admin.register(GoLivePlan)
-class GoLivePlanAdmin(_ReadOnlyAdmin):
+class GoLivePlanAdmin(ReadOnlyAdmin):
     list_display = ["project", "training_threshold", "legacy_freeze_at", "rollback_decision_at"]
     list_select_related = ["project"]
 
@@ -264,7 +249,7 @@ class TicketEventInline(admin.TabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(_ReadOnlyAdmin):
+class TicketAdmin(ReadOnlyAdmin):
     list_display = ["project", "number", "title", "severity", "status", "assignee", "created_at"]
     list_filter = ["severity", "status", "source"]
     search_fields = ["project__code", "title", "module"]
@@ -273,13 +258,13 @@ class TicketAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(HypercarePlan)
-class HypercarePlanAdmin(_ReadOnlyAdmin):
+class HypercarePlanAdmin(ReadOnlyAdmin):
     list_display = ["project", "planned_end", "work_starts", "work_ends", "working_days"]
     list_select_related = ["project"]
 
 
 @admin.register(SlaTarget)
-class SlaTargetAdmin(_ReadOnlyAdmin):
+class SlaTargetAdmin(ReadOnlyAdmin):
     list_display = [
         "project",
         "severity",
@@ -292,14 +277,14 @@ class SlaTargetAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(FeedbackResponse)
-class FeedbackResponseAdmin(_ReadOnlyAdmin):
+class FeedbackResponseAdmin(ReadOnlyAdmin):
     list_display = ["project", "week", "respondent", "department", "satisfaction"]
     list_filter = ["week"]
     list_select_related = ["project", "respondent"]
 
 
 @admin.register(ModuleReview)
-class ModuleReviewAdmin(_ReadOnlyAdmin):
+class ModuleReviewAdmin(ReadOnlyAdmin):
     list_display = ["project", "module", "reviewed_on", "decision", "reviewer"]
     list_filter = ["decision"]
     list_select_related = ["project", "reviewer"]

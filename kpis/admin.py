@@ -8,7 +8,8 @@ the measurements read-only, and never deletes a history row.
 
 from django.contrib import admin
 
-from kpis.models import BaselineChange, Kpi, Measurement
+from kpis.models import BaselineChange, BenefitsReport, Kpi, Measurement
+from projects.admin import GeneratedPdfAdmin, ReadOnlyAdmin
 
 BASELINE_FIELDS = ["baseline_value", "baseline_date", "baseline_method"]
 
@@ -75,7 +76,7 @@ class KpiAdmin(admin.ModelAdmin):
 
 
 @admin.register(BaselineChange)
-class BaselineChangeAdmin(admin.ModelAdmin):
+class BaselineChangeAdmin(ReadOnlyAdmin):
     """The baseline history: shown, never written here."""
 
     list_display = ["kpi", "old_value", "new_value", "after_go_live", "changed_by", "changed_at"]
@@ -83,11 +84,7 @@ class BaselineChangeAdmin(admin.ModelAdmin):
     search_fields = ["kpi__name", "kpi__project__code", "reason"]
     list_select_related = ["kpi__project", "changed_by"]
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+@admin.register(BenefitsReport)
+class BenefitsReportAdmin(GeneratedPdfAdmin):
+    pass

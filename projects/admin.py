@@ -42,3 +42,36 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["project__code", "user__username", "user__email"]
     list_select_related = ["project", "user"]
     autocomplete_fields = ["project", "user"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by the services only (their rules live there), read here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class GeneratedPdfAdmin(ReadOnlyAdmin):
+    """A generated PDF's record: the build task writes it, and a failed build is retried
+    from the application, so that its file and its hash always match."""
+
+    list_display = [
+        "project",
+        "period",
+        "status",
+        "attempts",
+        "requested_at",
+        "built_at",
+        "build_seconds",
+        "size",
+    ]
+    list_filter = ["status"]
+    search_fields = ["project__code", "project__name"]
+    list_select_related = ["project"]
+    date_hierarchy = "requested_at"
