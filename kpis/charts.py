@@ -17,9 +17,8 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.utils import formats
-from django.utils.formats import number_format
-from django.utils.html import format_html
+from django.utils import formats, numberformat
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -38,9 +37,21 @@ def date_format(day: datetime.date, format_name: str | None = None) -> str:
     return _date_text(day, format_name, get_language())
 
 
+@functools.lru_cache(maxsize=16)
+def _number_style(language: str | None) -> tuple[str, int, str]:
+    """The language's decimal separator, grouping and thousands separator."""
+    return (
+        formats.get_format("DECIMAL_SEPARATOR", language),
+        formats.get_format("NUMBER_GROUPING", language),
+        formats.get_format("THOUSAND_SEPARATOR", language),
+    )
+
+
 @receiver(setting_changed)
 def _forget_date_texts(**kwargs) -> None:
-    _date_text.cache_clear()  # format settings changed (tests): Django forgets its own too
+    # Format settings changed (tests): Django forgets its own too.
+    _date_text.cache_clear()
+    _number_style.cache_clear()
 
 
 FONT = "DejaVu Sans, Noto Sans, sans-serif"
@@ -102,22 +113,29 @@ def _decimal(value) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def format_number(value: Decimal, places: int | None = None) -> str:
-    """A value as people read it: localised, without the model's trailing zeros."""
+def format_number(value: Decimal, places: int | None = None, language: str | None = None) -> str:
+    """A value as people read it: localised, without the model's trailing zeros. A caller
+    formatting many numbers passes the active language, read once."""
     if places is None:
         value = value.normalize()
         places = max(0, -value.as_tuple().exponent)
     if value == 0:
         value = abs(value)  # no "-0"
-    return number_format(value, decimal_pos=places, force_grouping=True)
+    # What number_format does, with the language's separators looked up once: a chart
+    # formats a number for every dot it labels.
+    decimal_sep, grouping, thousand_sep = _number_style(language or get_language())
+    return numberformat.format(
+        value, decimal_sep, places, grouping, thousand_sep, force_grouping=True
+    )
 
 
-def with_unit(value: Decimal, unit: str) -> str:
+def with_unit(value: Decimal, unit: str, language: str | None = None) -> str:
+    number = format_number(value, language=language)
     if not unit:
-        return format_number(value)
+        return number
     if unit == "%":
-        return f"{format_number(value)}%"
-    return f"{format_number(value)} {unit}"
+        return f"{number}%"
+    return f"{number} {unit}"
 
 
 def _value_ticks(low: Decimal, high: Decimal, intervals: int) -> list[Decimal]:
@@ -528,16 +546,16 @@ def kpi_chart(
         parts.append(
             format_html('<g class="kpi-chart__measured kpi-chart__dots" fill="{}">', MEASURED)
         )
-        for day, value in measured:
-            parts.append(
-                format_html(
-                    '<circle cx="{}" cy="{}" r="{}"><title>{}</title></circle>',
-                    _c(x(day)),
-                    _c(y(value)),
-                    _c(radius - 0.5),
-                    f"{date_format(day)}: {with_unit(value, unit)}",
-                )
-            )
+        # Built directly rather than by format_html: a chart has a dot per measurement, and
+        # only the tooltip is text (coordinates are numbers _c wrote).
+        dot_r = _c(radius - 0.5)
+        language = get_language()
+        parts.extend(
+            f'<circle cx="{_c(x(day))}" cy="{_c(y(value))}" r="{dot_r}"><title>'
+            f"{escape(f'{_date_text(day, None, language)}: {with_unit(value, unit, language)}')}"
+            "</title></circle>"
+            for day, value in measured
+        )
         parts.append(mark_safe("</g>"))  # noqa: S308 - a constant
 
     if not compact:
