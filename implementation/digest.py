@@ -29,10 +29,7 @@ KPI statuses. Each section shows at most DIGEST_LIMIT items and says how many mo
 The whole digest costs the same number of queries whatever the number of rows.
 """
 
-import contextlib
-import contextvars
 import datetime
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -55,11 +52,11 @@ from implementation.choices import (
 from implementation.models import ActionItem, ChecklistItem, Ticket
 from kpis import selectors as kpi_selectors
 from kpis.choices import KpiStatus
-from kpis.models import Kpi
 from projects import health, policy
 from projects.choices import Role
 from projects.models import Membership, Project, User
 from projects.policy import Capability
+from projects.shared_parts import shared, sharing
 from uat.choices import (
     OPEN_STATUSES,
     SEVERITY_RANK,
@@ -560,11 +557,10 @@ def _kpi_detail(row: kpi_selectors.KpiRow) -> str:
 
 
 def _kpi_measurements(project: Project, users: list[User], window: _Window) -> Sections:
-    """My KPIs whose next measurement is due by the meeting day or overdue (one query)."""
-    kpis = kpi_selectors.with_latest(
-        Kpi.objects.filter(project=project, owner__in=[user.pk for user in users])
-    )
+    """My KPIs whose next measurement is due by the meeting day or overdue (one query, the
+    project's KPIs, shared with the agenda and the weekly status in a dispatch)."""
     owed: dict[int, list] = {user.pk: [] for user in users}
+    kpis = [kpi for kpi in kpi_selectors.project_kpis(project) if kpi.owner_id in owed]
     for row in kpi_selectors.kpi_rows(kpis, project=project, today=window.today):
         if row.figures.next_due is not None and row.figures.next_due <= window.meeting_day:
             owed[row.kpi.owner_id].append(row)
@@ -629,7 +625,7 @@ def weekly_status(project: Project) -> WeeklyStatus:
         pending=Count("pk", filter=Q(status=SignoffStatus.REQUESTED)),
         signed=Count("pk", filter=Q(status=SignoffStatus.SIGNED)),
     )
-    kpis = kpi_selectors.with_latest(Kpi.objects.filter(project=project))
+    kpis = kpi_selectors.project_kpis(project)
     counts = kpi_selectors.status_counts(
         kpi_selectors.kpi_rows(kpis, project=project, today=facts.today)
     )
@@ -677,42 +673,6 @@ def _hypercare_status(project: Project, facts) -> dict:
     }
 
 
-# Set by `shared_project_parts`: the parts of the last project's digests that every member
-# shares, {"project": pk, key: value}; None outside such a block.
-_shared_parts: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
-    "digest_shared_parts", default=None
-)
-
-
-@contextlib.contextmanager
-def shared_project_parts() -> Iterator[None]:
-    """Within the block, a project's agenda and weekly status are built for its first member's
-    digest and reused for the others (a dispatch builds one digest per member, seconds apart).
-
-    Only the last project's parts are kept, so memory stays flat over a thousand projects.
-    """
-    if _shared_parts.get() is not None:  # already inside a block: share its parts
-        yield
-        return
-    token = _shared_parts.set({})
-    try:
-        yield
-    finally:
-        _shared_parts.reset(token)
-
-
-def _shared(project: Project, key: str, build: Callable):
-    parts = _shared_parts.get()
-    if parts is None:
-        return build()
-    if parts.get("project") != project.pk:
-        parts.clear()
-        parts["project"] = project.pk
-    if key not in parts:
-        parts[key] = build()
-    return parts[key]
-
-
 def _personal_sections(
     project: Project, users: list[User], window: _Window, now: datetime.datetime
 ) -> dict[int, tuple[DigestSection, ...]]:
@@ -754,13 +714,13 @@ def build_digest(*, project: Project, user: User, now: datetime.datetime | None 
     others take theirs (so their lists are as of that moment, seconds earlier).
     """
     now = now or timezone.now()
-    agenda = _shared(project, "agenda", lambda: build_agenda(project=project, now=now))
+    agenda = shared(project, "agenda", lambda: build_agenda(project=project, now=now))
     window = _Window(today=agenda.today, meeting_day=agenda.next_meeting_at.date())
-    in_dispatch = _shared_parts.get() is not None
-    team = _shared(project, "team", lambda: _team(project)) if in_dispatch else {}
+    in_dispatch = sharing()
+    team = shared(project, "team", lambda: _team(project)) if in_dispatch else {}
     if user.pk in team:
         policy.remember_role(project, user, team[user.pk][1])
-        everyone = _shared(project, "sections", lambda: _team_sections(project, team, window, now))
+        everyone = shared(project, "sections", lambda: _team_sections(project, team, window, now))
         sections = everyone[user.pk]
     else:
         sections = _personal_sections(project, [user], window, now)[user.pk]
@@ -771,7 +731,7 @@ def build_digest(*, project: Project, user: User, now: datetime.datetime | None 
         meeting_at=agenda.next_meeting_at,
         sections=sections,
         agenda=agenda,
-        status=_shared(project, "status", lambda: weekly_status(project)) if is_executive else None,
+        status=shared(project, "status", lambda: weekly_status(project)) if is_executive else None,
     )
 
 
@@ -840,8 +800,8 @@ def _rendered_agenda(agenda: Agenda, template: str, context: dict) -> str:
     def render() -> str:
         return render_to_string(f"{template}#agenda", context)
 
-    if _shared_parts.get() is None:
+    if not sharing():
         return render()
     key = f"rendered {template} {context['language']}"
-    shared_agenda, rendered = _shared(agenda.project, key, lambda: (agenda, render()))
+    shared_agenda, rendered = shared(agenda.project, key, lambda: (agenda, render()))
     return rendered if shared_agenda is agenda else render()

@@ -13,7 +13,6 @@ from implementation.agenda import (
     section,
 )
 from kpis import selectors
-from kpis.models import Kpi
 
 
 def _url(name: str, *args) -> str:
@@ -55,7 +54,7 @@ def kpi_measurements_due(context: AgendaContext) -> AgendaSection:
     first (one query, whatever the number of KPIs and measurements)."""
     project = context.project
     meeting_day = context.next_meeting_at.date()
-    kpis = selectors.with_latest(Kpi.objects.filter(project=project).select_related("owner"))
+    kpis = selectors.project_kpis(project)
     # Overdue is counted from today; "due" reaches to the meeting, so the team can plan it.
     rows = [
         row

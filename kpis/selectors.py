@@ -19,6 +19,7 @@ from kpis.choices import KpiStatus
 from kpis.models import BenefitsReport, Kpi, Measurement
 from projects import policy
 from projects.models import Project
+from projects.shared_parts import shared
 
 
 def _ensure_visible(user, project: Project) -> None:
@@ -68,6 +69,21 @@ def kpi_list(*, user, project: Project) -> QuerySet[Kpi]:
     return with_latest(
         Kpi.objects.filter(project=project).select_related("owner", "phase")
     ).order_by("name")
+
+
+def project_kpis(project: Project) -> list[Kpi]:
+    """The project's KPIs by name, each with its owner and latest measurement (one query).
+    Within a shared_project_parts block they are read once per project: a dispatch's
+    agenda, weekly status and members' sections all ask for them."""
+    return shared(
+        project,
+        "kpis",
+        lambda: list(
+            with_latest(Kpi.objects.filter(project=project).select_related("owner")).order_by(
+                "name"
+            )
+        ),
+    )
 
 
 def kpi_rows(kpis, *, project: Project, today: datetime.date | None = None) -> list[KpiRow]:
@@ -126,8 +142,11 @@ def baseline_history(*, user, kpi: Kpi):
 def kpis_due(project: Project, today: datetime.date | None = None) -> list[KpiRow]:
     """KPIs whose next measurement is due by today or overdue, most overdue first (1 query)."""
     today = today or project.local_today()
-    kpis = with_latest(Kpi.objects.filter(project=project).select_related("owner"))
-    rows = [row for row in kpi_rows(kpis, project=project, today=today) if row.figures.next_due]
+    rows = [
+        row
+        for row in kpi_rows(project_kpis(project), project=project, today=today)
+        if row.figures.next_due
+    ]
     rows = [row for row in rows if row.figures.next_due <= today]
     return sorted(rows, key=lambda row: (row.figures.next_due, row.kpi.name))
 

@@ -263,7 +263,7 @@ def reminders_dispatch(now: datetime.datetime | None = None) -> int:
     agenda, status and team sections once for all its members' e-mails. When tasks run
     in-process, the sends happen inside this call.
     """
-    from implementation.digest import shared_project_parts
+    from projects.shared_parts import shared_project_parts
 
     with shared_project_parts():
         return len(reminders_create(now))
@@ -493,8 +493,8 @@ def reminders_send(*, reminder_pks: list[int]) -> list[ReviewReminder]:
     from django.core.mail import get_connection
 
     from config.queue import enqueue
-    from implementation.digest import shared_project_parts
     from implementation.tasks import review_reminder_send_task
+    from projects.shared_parts import shared_project_parts
 
     now = _claim_moment()
     rows = _retrying_sqlite_lock(

@@ -18,6 +18,7 @@ from implementation.services import reminders
 from kpis.choices import Cadence
 from projects.choices import Role
 from projects.models import Membership, Project
+from projects.shared_parts import shared_project_parts
 from tests.factories import (
     ChecklistItemFactory,
     MembershipFactory,
@@ -132,7 +133,7 @@ def rich_team(count: int):
 def every_digest(project, *, shared: bool):
     """Each member's subject and e-mail text, built one by one or within a dispatch's scope."""
     members = Membership.objects.filter(project=project).select_related("user").order_by("pk")
-    scope = digest.shared_project_parts() if shared else contextlib.nullcontext()
+    scope = shared_project_parts() if shared else contextlib.nullcontext()
     mails = {}
     with scope:
         for membership in members:
@@ -168,6 +169,24 @@ def test_within_a_dispatch_more_members_cost_no_more_queries_but_the_support_tea
     # With a ticket past its SLA, policy.can_handle_tickets asks once for each member
     # outside the ticket handlers' roles (named on the hypercare team?); nothing else.
     assert counts[1] - counts[0] == 4, counts
+
+
+@pytest.mark.django_db
+def test_within_a_dispatch_the_project_kpis_are_read_once():
+    project = rich_team(2)
+
+    def kpi_reads(*, shared):
+        with CaptureQueriesContext(connection) as queries:
+            every_digest(project, shared=shared)
+        # The KPIs themselves (the health facts' counts per KPI are another query).
+        rows = 'SELECT "kpis_kpi"."id"'
+        return sum(query["sql"].startswith(rows) for query in queries.captured_queries)
+
+    every_digest(project, shared=True)  # warm the caches
+    # The agenda, the executive's weekly status and the members' KPI sections all show
+    # KPIs: built alone, each member's digest reads them more than once.
+    assert kpi_reads(shared=True) == 1
+    assert kpi_reads(shared=False) > Membership.objects.filter(project=project).count()
 
 
 @pytest.mark.django_db
