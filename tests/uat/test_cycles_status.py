@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,7 @@ from tests.uat.test_cycles_factories import (
     run,
 )
 from uat.choices import DefectStatus, ExecutionResult, Severity
-from uat.selectors.cycles import cycle_status, cycle_statuses
+from uat.selectors.cycles import cycle_status, cycle_statuses, project_current_cycle
 
 P, F, B, N = (
     ExecutionResult.PASSED,
@@ -176,3 +177,27 @@ def test_statuses_of_many_cycles_in_two_queries(project, pm, django_assert_num_q
         statuses = cycle_statuses(cycles)
 
     assert [statuses[c.pk].planned for c in cycles] == [1, 0, 0]
+
+
+def test_the_current_cycle_is_the_latest_started_of_those_running_today(
+    project, django_assert_num_queries
+):
+    today = project.local_today()
+    days = datetime.timedelta
+
+    def cycle(name, start, end):
+        return make_cycle(project, name, starts_on=today + days(start), ends_on=today + days(end))
+
+    cycle("Ended", -30, -10)
+    cycle("Running since long", -20, 5)
+    running = cycle("Running", -3, 3)
+    planned = cycle("Planned", 10, 20)
+
+    with django_assert_num_queries(1):
+        assert project_current_cycle(project) == running
+
+    running.delete()
+    project.test_cycles.filter(name="Running since long").delete()
+    # None running: the latest planned one, even before it starts.
+    with django_assert_num_queries(1):
+        assert project_current_cycle(project) == planned

@@ -22,6 +22,7 @@ from django.db.models import (
     F,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -327,8 +328,14 @@ def project_current_cycle(project: Project) -> TestCycle | None:
     """The rule of current_cycle, for callers that already hold a visible project (reports
     built by workers for nobody in particular)."""
     today = project.local_today()
-    cycles = TestCycle.objects.filter(project=project).order_by("-starts_on", "-pk")
-    cycle = cycles.filter(starts_on__lte=today, ends_on__gte=today).first() or cycles.first()
+    # One query: the cycles running today come first.
+    running = Q(starts_on__lte=today, ends_on__gte=today)
+    cycle = (
+        TestCycle.objects.filter(project=project)
+        .annotate(running=Case(When(running, then=Value(1)), default=Value(0)))
+        .order_by("-running", "-starts_on", "-pk")
+        .first()
+    )
     if cycle is not None:
         cycle.project = project
     return cycle
