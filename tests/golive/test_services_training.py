@@ -62,16 +62,21 @@ def test_an_activity_for_an_audience_with_an_owner(project, key_user):
     assert done.status == ActivityStatus.DONE
 
 
+def posters(project, actor, **fields) -> CommunicationActivity:
+    """A poster campaign planned for 1 December, with the given owner (if any)."""
+    return training.activity_create(
+        actor=actor,
+        project=project,
+        title="Posters",
+        kind=CommunicationKind.POSTER,
+        planned_on=datetime.date(2026, 12, 1),
+        **fields,
+    )
+
+
 def test_an_activity_owned_by_someone_off_the_team_is_refused(project, key_user):
     with pytest.raises(ValidationError) as error:
-        training.activity_create(
-            actor=key_user,
-            project=project,
-            title="Posters",
-            kind=CommunicationKind.POSTER,
-            planned_on=datetime.date(2026, 12, 1),
-            owner=UserFactory(),
-        )
+        posters(project, key_user, owner=UserFactory())
     assert set(error.value.message_dict) == {"owner"}
     assert not CommunicationActivity.objects.exists()
 
@@ -80,27 +85,13 @@ def test_an_activity_owned_by_someone_off_the_team_is_refused(project, key_user)
 def test_an_activity_without_an_owner_is_refused_with_a_field_error(project, key_user, owner):
     fields = {"owner": None} if owner is None else {}
     with pytest.raises(ValidationError) as error:
-        training.activity_create(
-            actor=key_user,
-            project=project,
-            title="Posters",
-            kind=CommunicationKind.POSTER,
-            planned_on=datetime.date(2026, 12, 1),
-            **fields,
-        )
+        posters(project, key_user, **fields)
     assert error.value.message_dict == {"owner": ["This field is required."]}
     assert not CommunicationActivity.objects.exists()
 
 
 def test_an_activity_update_cannot_drop_its_owner(project, key_user):
-    activity = training.activity_create(
-        actor=key_user,
-        project=project,
-        title="Posters",
-        kind=CommunicationKind.POSTER,
-        planned_on=datetime.date(2026, 12, 1),
-        owner=key_user,
-    )
+    activity = posters(project, key_user, owner=key_user)
     with pytest.raises(ValidationError) as error:
         training.activity_update(actor=key_user, activity=activity, owner=None)
     assert set(error.value.message_dict) == {"owner"}
